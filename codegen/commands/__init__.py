@@ -1,0 +1,1 @@
+"""One module per ``herald`` subcommand; shared flags live in :mod:`codegen.commands.options`."""
