@@ -14,9 +14,7 @@ import click
 from codegen import __version__
 
 #: Subcommand name -> "module:attribute" of its click command.
-COMMANDS: dict[str, str] = {
-    "demo": "codegen.commands.demo:demo",
-}
+COMMANDS: dict[str, str] = {}
 
 
 class _LazyGroup(click.Group):

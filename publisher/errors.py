@@ -2,7 +2,7 @@
 
 
 class PublisherError(Exception):
-    """Base of every error raised by the publisher runtime; messages say what, where and what to do."""
+    """Base of every publisher error; messages say what, where and what to do."""
 
 
 class EventValidationError(PublisherError, ValueError):
