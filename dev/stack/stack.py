@@ -110,8 +110,7 @@ def _run_logged(cmd: list[str], log: Path, what: str, cwd: Path | None = None) -
         proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, check=False)
     if proc.returncode != 0:
         raise StackError(
-            f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}\n"
-            f"log: {log}\n{_tail(log)}"
+            f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}\nlog: {log}\n{_tail(log)}"
         )
 
 
@@ -136,8 +135,14 @@ def fetch(log_dir: Path) -> None:
     if not (kafka_home() / "libs" / f"kafka_2.13-{KAFKA_VERSION}.jar").exists():
         _run_logged(
             [
-                "mvn", "-B", "-q", "-f", str(HERE / "pom.xml"), "package",
-                f"-Dstack.cache={CACHE}", f"-Dkafka.version={KAFKA_VERSION}",
+                "mvn",
+                "-B",
+                "-q",
+                "-f",
+                str(HERE / "pom.xml"),
+                "package",
+                f"-Dstack.cache={CACHE}",
+                f"-Dkafka.version={KAFKA_VERSION}",
             ],
             log_dir / "fetch-kafka.log",
             f"fetching Kafka {KAFKA_VERSION} from Maven Central",
@@ -150,9 +155,12 @@ def fetch(log_dir: Path) -> None:
             [
                 # Plugin 2.8 copies without reading the artifact's POM, whose parent
                 # (io.apicurio:apicurio-registry) is not on Maven Central; 3.x fails on it.
-                "mvn", "-B", "-q",
+                "mvn",
+                "-B",
+                "-q",
                 "org.apache.maven.plugins:maven-dependency-plugin:2.8:copy",
-                f"-Dartifact={artifact}", f"-DoutputDirectory={download}",
+                f"-Dartifact={artifact}",
+                f"-DoutputDirectory={download}",
             ],
             log_dir / "fetch-apicurio.log",
             f"fetching {artifact} from Maven Central",
@@ -196,8 +204,12 @@ class Process:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
             proc = subprocess.Popen(
-                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                cwd=cwd, start_new_session=True,
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=cwd,
+                start_new_session=True,
             )
         self.pid_file.write_text(str(proc.pid))
         return proc.pid
@@ -273,7 +285,8 @@ class Stack:
     @property
     def registry(self) -> Process:
         """The Apicurio Registry JVM."""
-        return Process("registry", self.state / "registry.pid", self.state / "logs" / "registry.out")
+        logs = self.state / "logs"
+        return Process("registry", self.state / "registry.pid", logs / "registry.out")
 
     @property
     def env_file(self) -> Path:
@@ -329,7 +342,9 @@ class Stack:
 
     def _write_kafka_config(self) -> Path:
         ports = self._ports()
-        listeners = f"PLAINTEXT://127.0.0.1:{ports['broker']},CONTROLLER://127.0.0.1:{ports['controller']}"
+        listeners = (
+            f"PLAINTEXT://127.0.0.1:{ports['broker']},CONTROLLER://127.0.0.1:{ports['controller']}"
+        )
         extra = "".join(f"{k}={v}\n" for k, v in sorted(self.broker_extra.items()))
         conf = self.state / "server.properties"
         conf.write_text(
@@ -374,8 +389,9 @@ class Stack:
         data = self.state / "kafka-data"
         if not (data / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            fmt = ("format", "-t", cluster_id, "-c", str(conf))
             _run_logged(
-                self._kafka_cmd("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(conf)),
+                self._kafka_cmd("kafka.tools.StorageTool", *fmt),
                 self.state / "logs" / "kafka-format.log",
                 "formatting KRaft storage",
             )
@@ -429,7 +445,7 @@ class Stack:
             "-Dquarkus.http.host=127.0.0.1",
             f"-Dquarkus.http.port={port}",
             "-Dquarkus.log.level=WARN",
-            "-Dquarkus.log.category.\"io.apicurio\".level=INFO",
+            '-Dquarkus.log.category."io.apicurio".level=INFO',
             f"-Dherald.stack={self.state}",
             "-jar",
             str(_apicurio_jar()),
@@ -495,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     """``up`` / ``down`` / ``status`` / ``fetch`` for the Makefile."""
     parser = argparse.ArgumentParser(prog="dev/stack/stack.py", description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=["up", "down", "status", "fetch"])
-    parser.add_argument("--state", type=Path, default=DEFAULT_STATE, help="state dir (default .stack)")
+    parser.add_argument("--state", type=Path, default=DEFAULT_STATE, help="state dir (.stack)")
     args = parser.parse_args(argv)
     stack = Stack(args.state)
     try:
