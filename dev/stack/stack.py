@@ -179,6 +179,10 @@ def fetch(log_dir: Path) -> None:
         staging.rename(apicurio_home())
 
 
+#: Popen objects of the processes this Python process started, so they are reaped by PID.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
+
 @dataclass
 class Process:
     """A JVM of the stack, known by name, PID file and log."""
@@ -211,6 +215,7 @@ class Process:
                 cwd=cwd,
                 start_new_session=True,
             )
+        _CHILDREN[proc.pid] = proc
         self.pid_file.write_text(str(proc.pid))
         return proc.pid
 
@@ -250,8 +255,12 @@ class Process:
 
     @staticmethod
     def _alive(pid: int) -> bool:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
+        child = _CHILDREN.get(pid)
+        if child is not None:
+            if child.poll() is None:
+                return True
+            del _CHILDREN[pid]
+            return False
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
@@ -507,14 +516,49 @@ def bring_your_own() -> tuple[str, str] | None:
     return (servers, registry) if servers and registry else None
 
 
+def run_with_stack(stack: Stack, cmd: list[str]) -> int:
+    """Run ``cmd`` with the stack's env exported, starting and always stopping our own stack.
+
+    With a cluster of the user's own (both variables set), nothing is started or stopped.
+    ``HERALD_STACK_DIR`` tells the tests which stack they may kill and restart.
+    """
+    env = dict(os.environ)
+    started = False
+    if bring_your_own() is None:
+        began = time.monotonic()
+        started = True
+        try:
+            stack.up()
+        except BaseException:
+            stack.down()
+            raise
+        print(f"stack: ready in {time.monotonic() - began:.1f}s", flush=True)
+        env.update(
+            KAFKA_BOOTSTRAP_SERVERS=stack.bootstrap_servers,
+            SCHEMA_REGISTRY_URL=stack.registry_url,
+            HERALD_STACK_DIR=str(stack.state),
+        )
+    try:
+        return subprocess.call(cmd, env=env)
+    finally:
+        if started:
+            stack.down()
+            print("stack: stopped", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``up`` / ``down`` / ``status`` / ``fetch`` for the Makefile."""
+    """``up`` / ``down`` / ``status`` / ``fetch`` / ``run -- CMD`` for the Makefile."""
     parser = argparse.ArgumentParser(prog="dev/stack/stack.py", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["up", "down", "status", "fetch"])
+    parser.add_argument("command", choices=["up", "down", "status", "fetch", "run"])
     parser.add_argument("--state", type=Path, default=DEFAULT_STATE, help="state dir (.stack)")
+    parser.add_argument("cmd", nargs="*", help="for run: the command to run with the stack up")
     args = parser.parse_args(argv)
     stack = Stack(args.state)
     try:
+        if args.command == "run":
+            if not args.cmd:
+                parser.error("run needs a command: stack.py run -- pytest ...")
+            return run_with_stack(stack, args.cmd)
         if args.command == "fetch":
             fetch(args.state / "logs")
         elif args.command == "up":

@@ -1,0 +1,50 @@
+# herald: the two quick-start commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+CODE   := codegen publisher
+STACK  := $(BIN)/python dev/stack/stack.py
+# `make test` runs its own stack in .stack/test, so a `make stack-up` stack keeps running.
+TEST_STACK := --state .stack/test
+PYTEST_ARGS ?=
+
+.PHONY: install demo test lint type unit stack-up stack-down stack-status codegen golden bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "herald needs Python 3.11+")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/herald demo
+
+lint: install
+	$(BIN)/ruff check $(CODE) tests dev benchmarks
+	$(BIN)/ruff format --check $(CODE) tests dev benchmarks
+
+type: install
+	$(BIN)/mypy --strict $(CODE)
+
+unit: install
+	$(BIN)/pytest -q tests/unit $(PYTEST_ARGS)
+
+# Lint and types first (cheap), then every test with the real stack, which is always stopped.
+test: install lint type
+	$(STACK) $(TEST_STACK) run -- $(BIN)/pytest -q -p no:cacheprovider tests $(PYTEST_ARGS)
+
+stack-up: install
+	$(STACK) up
+
+stack-down: install
+	$(STACK) down
+
+stack-status: install
+	$(STACK) status
+
+clean:
+	rm -rf $(VENV) build .stack .mypy_cache .ruff_cache .pytest_cache
