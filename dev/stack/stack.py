@@ -286,6 +286,9 @@ class Stack:
     #: Extra broker properties (e.g. a SASL listener) appended to server.properties.
     broker_extra: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.state = self.state.resolve()
+
     @property
     def kafka(self) -> Process:
         """The broker+controller JVM."""
