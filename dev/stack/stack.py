@@ -197,6 +197,10 @@ class Process:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
+        child = _CHILDREN.get(pid)
+        if child is not None:
+            # Started by this process: known to be ours even before exec fills its cmdline.
+            return pid if child.poll() is None else None
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
