@@ -1,0 +1,207 @@
+"""Load .proto files with protoc (grpcio-tools) into descriptors with source positions.
+
+All catalog .proto files go to one protoc run with ``--include_imports
+--include_source_info``; the include path is every schema folder plus grpc_tools' bundled
+``_proto`` folder, so ``google/protobuf/*.proto`` (the well-known types) resolve. protoc's
+errors (``file:line:col: message``) become :class:`SchemaParseError` at the same place, with
+the file shown by its display path. Each file's messages (nested ones too) get their
+Confluent message index path and their SourceCodeInfo location.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+from google.protobuf.descriptor_pb2 import DescriptorProto, FileDescriptorProto, FileDescriptorSet
+
+from codegen.catalog.avro import display_path_for
+from codegen.catalog.model import ProtoFile, ProtoMessage
+from codegen.errors import SchemaParseError
+
+#: FileDescriptorProto / DescriptorProto field numbers used in SourceCodeInfo paths.
+FILE_MESSAGE_TYPE = 4
+MESSAGE_FIELD = 2
+MESSAGE_NESTED_TYPE = 3
+
+#: protoc has 60 s to parse the whole catalog; a hang is reported, not waited on forever.
+PROTOC_TIMEOUT_S = 60.0
+
+_POSITIONED = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<msg>.*)$")
+_UNPOSITIONED = re.compile(r"^(?P<path>[^:\n]+\.proto): (?P<msg>.*)$")
+
+
+def well_known_dir() -> Path:
+    """The folder of .proto files grpcio-tools bundles (``google/protobuf/*.proto``)."""
+    import grpc_tools
+
+    return Path(grpc_tools.__file__).parent / "_proto"
+
+
+def _first_error(stderr: str, display: Mapping[str, str]) -> SchemaParseError:
+    """Turn protoc's first error line into a SchemaParseError named by display path."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if not ln.lower().startswith("warning")] or lines
+    for text in errors:
+        match = _POSITIONED.match(text)
+        if match:
+            path = display.get(match["path"], match["path"])
+            return SchemaParseError(path, int(match["line"]), int(match["col"]), match["msg"])
+    for text in errors:
+        match = _UNPOSITIONED.match(text)
+        if match:
+            path = display.get(match["path"], match["path"])
+            return SchemaParseError(path, 0, 0, match["msg"])
+    summary = errors[0] if errors else "protoc failed without a message"
+    return SchemaParseError("<protoc>", 0, 0, summary)
+
+
+def run_protoc(import_paths: Sequence[str], roots: Sequence[Path]) -> FileDescriptorSet:
+    """Compile the files with protoc; raise SchemaParseError at protoc's first error."""
+    display: dict[str, str] = {}
+    for ip in import_paths:
+        for root in roots:
+            if (root / ip).is_file():
+                shown = display_path_for(root / ip, root)
+                # protoc names a file by its import path or by its path on disk.
+                display[ip] = display[str(root / ip)] = shown
+    with tempfile.TemporaryDirectory(prefix="herald-protoc-") as tmp:
+        out = Path(tmp) / "catalog.pb"
+        args = [
+            *(f"-I{root}" for root in roots),
+            f"-I{well_known_dir()}",
+            "--include_imports",
+            "--include_source_info",
+            f"--descriptor_set_out={out}",
+            *import_paths,
+        ]
+        # protoc is run in a child process: grpc_tools.protoc.main writes its errors straight
+        # to file descriptor 2 from C++, which an in-process call cannot capture safely.
+        proc = subprocess.run(
+            [sys.executable, "-m", "grpc_tools.protoc", *args],
+            capture_output=True,
+            text=True,
+            timeout=PROTOC_TIMEOUT_S,
+            check=False,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+        if proc.returncode != 0 or not out.exists():
+            raise _first_error(proc.stderr or proc.stdout, display)
+        descriptor_set = FileDescriptorSet()
+        descriptor_set.ParseFromString(out.read_bytes())
+        return descriptor_set
+
+
+def _spans(descriptor: FileDescriptorProto) -> dict[tuple[int, ...], tuple[int, int]]:
+    """SourceCodeInfo path -> 1-based (line, col) of where that element starts."""
+    spans: dict[tuple[int, ...], tuple[int, int]] = {}
+    for loc in descriptor.source_code_info.location:
+        if len(loc.span) >= 3:
+            spans.setdefault(tuple(loc.path), (loc.span[0] + 1, loc.span[1] + 1))
+    return spans
+
+
+def _walk_messages(
+    messages: Sequence[DescriptorProto],
+    prefix: str,
+    indexes: tuple[int, ...],
+    source_path: tuple[int, ...],
+    *,
+    child_field: int,
+    display_path: str,
+) -> Iterator[ProtoMessage]:
+    """Yield every message depth-first, with its index path and SourceCodeInfo path."""
+    for index, msg in enumerate(messages):
+        full_name = f"{prefix}.{msg.name}" if prefix else msg.name
+        path = (*source_path, child_field, index)
+        yield ProtoMessage(
+            full_name=full_name,
+            name=msg.name,
+            indexes=(*indexes, index),
+            descriptor=msg,
+            source_path=path,
+            path=display_path,
+            map_entry=msg.options.map_entry,
+        )
+        yield from _walk_messages(
+            msg.nested_type,
+            full_name,
+            (*indexes, index),
+            path,
+            child_field=MESSAGE_NESTED_TYPE,
+            display_path=display_path,
+        )
+
+
+def build_proto_file(
+    path: Path,
+    root: Path,
+    import_path: str,
+    descriptor: FileDescriptorProto,
+    catalog_imports: set[str],
+) -> ProtoFile:
+    """Wrap protoc's descriptor of one catalog file in the typed model."""
+    display = display_path_for(path, root)
+    deps = list(descriptor.dependency)
+    messages = tuple(
+        _walk_messages(
+            descriptor.message_type,
+            descriptor.package,
+            (),
+            (),
+            child_field=FILE_MESSAGE_TYPE,
+            display_path=display,
+        )
+    )
+    return ProtoFile(
+        path=path,
+        display_path=display,
+        root=root,
+        import_path=import_path,
+        package=descriptor.package,
+        text=path.read_text(encoding="utf-8"),
+        descriptor=descriptor,
+        messages=messages,
+        imports=tuple(d for d in deps if d in catalog_imports),
+        well_known_imports=tuple(d for d in deps if d not in catalog_imports),
+        spans=_spans(descriptor),
+    )
+
+
+def load_proto_files(
+    files: Sequence[tuple[Path, Path]],
+) -> tuple[list[ProtoFile], FileDescriptorSet]:
+    """Compile (path, root) pairs together; return the typed files and protoc's descriptor set."""
+    if not files:
+        return [], FileDescriptorSet()
+    roots: list[Path] = []
+    import_paths: list[str] = []
+    owner: dict[str, tuple[Path, Path]] = {}
+    for path, root in files:
+        import_path = path.relative_to(root).as_posix()
+        if import_path in owner:
+            first = display_path_for(owner[import_path][0], owner[import_path][1])
+            raise SchemaParseError(
+                display_path_for(path, root),
+                1,
+                1,
+                f"import path {import_path!r} is also provided by {first}; "
+                "two schema folders cannot hold the same .proto path",
+            )
+        owner[import_path] = (path, root)
+        import_paths.append(import_path)
+        if root not in roots:
+            roots.append(root)
+    descriptor_set = run_protoc(import_paths, roots)
+    by_name = {fd.name: fd for fd in descriptor_set.file}
+    catalog_imports = set(import_paths)
+    result = [
+        build_proto_file(path, root, ip, by_name[ip], catalog_imports)
+        for ip, (path, root) in owner.items()
+    ]
+    return result, descriptor_set
