@@ -405,7 +405,7 @@ class Stack:
         data = self.state / "kafka-data"
         if not (data / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-            fmt = ("format", "-t", cluster_id, "-c", str(conf))
+            fmt = ("format", f"--cluster-id={cluster_id}", "--config", str(conf))
             _run_logged(
                 self._kafka_cmd("kafka.tools.StorageTool", *fmt),
                 self.state / "logs" / "kafka-format.log",
