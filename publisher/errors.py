@@ -53,7 +53,8 @@ class MessageTooLarge(PublisherError, ValueError):  # noqa: N818 - mirrors Kafka
     def __init__(self, topic: str, size: int, limit: int, setting: str) -> None:
         super().__init__(
             f"event for topic {topic!r} is {size} bytes, over the limit of {limit} bytes set by "
-            f"{setting}; raise {setting} (and the broker/topic limits with it) or send smaller events"
+            f"{setting}; raise {setting} (and the broker/topic limits with it) or send smaller "
+            "events"
         )
         self.topic = topic
         self.size = size

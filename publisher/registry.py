@@ -1,0 +1,142 @@
+"""Schema id resolution: event class → subject → registered schema id, looked up once and cached.
+
+Registering is CI's job (``herald register``), so by default the publisher only *looks up* the
+id of the exact schema text a generated class carries (``Event.SCHEMA`` with its
+``REFERENCES``), under the subject its binding names. ``auto_register=True`` registers instead,
+for local development. Ids are cached per (subject, fingerprint) for the life of the resolver,
+so after :meth:`SchemaResolver.preload` publishing no longer needs the registry at all.
+
+The registry client is confluent-kafka's ``SchemaRegistryClient``; only the error translation
+and the cache keyed by class fingerprint live here.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from confluent_kafka.schema_registry import (
+    Schema,
+    SchemaReference,
+    SchemaRegistryClient,
+    SchemaRegistryError,
+)
+
+from publisher.errors import RegistryUnavailableError, SchemaNotRegisteredError
+from publisher.event import Event
+from publisher.subjects import subject_for
+
+_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+
+#: Registry error codes meaning "no such subject/version/schema" (Confluent's REST API).
+_NOT_FOUND_CODES = {40401, 40402, 40403}
+
+
+def redact_url(text: str) -> str:
+    """Hide user:password inside URLs so credentials never reach logs or exception messages."""
+    return _CREDENTIALS.sub(r"\g<scheme>***@", text)
+
+
+def subject_of(cls: type[Event], topic: str) -> str:
+    """The value subject of a class on a topic: its binding's, else the record name strategy."""
+    first = None
+    for binding in cls.BINDINGS:
+        if binding.topic == topic:
+            return binding.subject
+        first = first or binding
+    if first is not None:
+        return subject_for(first.strategy, topic, cls.FULL_NAME)
+    return subject_for("record", topic, cls.FULL_NAME)
+
+
+def default_topic(cls: type[Event]) -> str | None:
+    """The topic of a class's first binding, or None when it must be given per call."""
+    return cls.BINDINGS[0].topic if cls.BINDINGS else None
+
+
+class SchemaResolver:
+    """Resolve and cache schema ids; thread-safe, one registry round trip per (subject, schema)."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        config: Mapping[str, Any] | None = None,
+        auto_register: bool = False,
+        client: Any = None,
+    ) -> None:
+        self._url = url or ""
+        if client is None:
+            if not url:
+                raise RegistryUnavailableError(
+                    "no Schema Registry URL given; pass registry_url= or set SCHEMA_REGISTRY_URL"
+                )
+            client = SchemaRegistryClient({"url": url, **dict(config or {})})
+        self.client = client
+        self.auto_register = auto_register
+        self._ids: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def _where(self) -> str:
+        return redact_url(self._url) if self._url else "the Schema Registry"
+
+    def _schema(self, cls: type[Event]) -> Schema:
+        refs = []
+        for name, subject in cls.REFERENCES:
+            latest = self.client.get_latest_version(subject)
+            refs.append(SchemaReference(name, subject, latest.version))
+        return Schema(cls.SCHEMA, cls.SCHEMA_FORMAT, refs)
+
+    def cached(self, cls: type[Event], subject: str) -> int | None:
+        """The cached id, or None when it was never resolved."""
+        return self._ids.get((subject, cls.FINGERPRINT))
+
+    def resolve(self, cls: type[Event], subject: str) -> int:
+        """Return the schema id of ``cls`` under ``subject``, asking the registry at most once."""
+        key = (subject, cls.FINGERPRINT)
+        found = self._ids.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._ids.get(key)
+            if found is not None:
+                return found
+            schema_id = self._ask(cls, subject)
+            self._ids[key] = schema_id
+            return schema_id
+
+    def _ask(self, cls: type[Event], subject: str) -> int:
+        try:
+            schema = self._schema(cls)
+            if self.auto_register:
+                return int(self.client.register_schema(subject, schema))
+            return int(self.client.lookup_schema(subject, schema).schema_id)
+        except SchemaRegistryError as exc:
+            if exc.error_code in _NOT_FOUND_CODES or exc.http_status_code == 404:
+                raise SchemaNotRegisteredError(
+                    f"schema of {cls.FULL_NAME} ({cls.__name__}) is not registered under subject "
+                    f"{subject!r} at {self._where()}; run `herald register` in CI (or pass "
+                    f"auto_register=True for local development). Registry said: {exc.error_message}"
+                ) from None
+            raise RegistryUnavailableError(
+                f"{self._where()} refused schema of {cls.FULL_NAME} under subject {subject!r}: "
+                f"HTTP {exc.http_status_code} {exc.error_message}"
+            ) from None
+        except Exception as exc:
+            raise RegistryUnavailableError(
+                f"cannot reach {self._where()} to resolve the schema id of {cls.FULL_NAME} "
+                f"(subject {subject!r}): {redact_url(str(exc))}; check SCHEMA_REGISTRY_URL, or "
+                "call Publisher.preload() while the registry is up"
+            ) from None
+
+    def schema_text(self, schema_id: int) -> tuple[str, str]:
+        """(schema type, schema text) registered under an id; used to match unknown ids."""
+        try:
+            schema = self.client.get_schema(schema_id)
+        except Exception as exc:
+            raise RegistryUnavailableError(
+                f"cannot fetch schema id {schema_id} from {self._where()}: {redact_url(str(exc))}"
+            ) from None
+        return (schema.schema_type or "AVRO", schema.schema_str)
