@@ -73,7 +73,7 @@ class SchemaResolver:
                 raise RegistryUnavailableError(
                     "no Schema Registry URL given; pass registry_url= or set SCHEMA_REGISTRY_URL"
                 )
-            client = SchemaRegistryClient({"url": url, **dict(config or {})})
+            client = SchemaRegistryClient.new_client({"url": url, **dict(config or {})})
         self.client = client
         self.auto_register = auto_register
         self._ids: dict[tuple[str, str], int] = {}

@@ -1,0 +1,183 @@
+"""Publisher behaviour on librdkafka's in-process mock cluster and the mock:// registry.
+
+The integration tests repeat the important cases against the real broker and registry.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+
+from publisher.errors import (
+    BufferFull,
+    MessageTooLarge,
+    PublisherClosed,
+    PublisherConfigError,
+    PublisherError,
+    SchemaNotRegisteredError,
+)
+from publisher.producer import Publisher
+from tests.unit.publisher.events import AvroTestEvent, avro_event
+
+MOCK = {"test.mock.num.brokers": 1}
+
+
+def registry() -> Any:
+    return SchemaRegistryClient.new_client({"url": f"mock://{uuid.uuid4().hex}"})
+
+
+@pytest.fixture
+def order_cls() -> type[AvroTestEvent]:
+    return avro_event(f"orders-{uuid.uuid4().hex[:6]}")
+
+
+@pytest.fixture
+def pub(order_cls: type[AvroTestEvent]) -> Iterator[Publisher]:
+    client = registry()
+    client.register_schema(order_cls.BINDINGS[0].subject, Schema(order_cls.SCHEMA, "AVRO"))
+    publisher = Publisher(
+        registry_client=client,
+        config={**MOCK, "message.max.bytes": 2000},
+        check_topic_limits=False,
+    )
+    yield publisher
+    publisher.close(5)
+
+
+def test_publish_resolves_with_a_delivery_report(
+    pub: Publisher, order_cls: type[AvroTestEvent]
+) -> None:
+    report = pub.publish(order_cls(order_id="1", amount=2, note="n"), key="k").result(10)
+    assert report.topic == order_cls.BINDINGS[0].topic
+    assert report.offset >= 0
+    assert report.timestamp > 0
+    assert pub.tally.delivered == 1
+
+
+def test_publish_many_returns_one_future_per_event_in_order(
+    pub: Publisher, order_cls: type[AvroTestEvent]
+) -> None:
+    events = [order_cls(order_id=str(i), amount=i, note="") for i in range(50)]
+    futures = pub.publish_many(events, keys=[b"same"] * 50)
+    offsets = [f.result(10).offset for f in futures]
+    assert offsets == sorted(offsets)
+    assert len(set(offsets)) == 50
+
+
+def test_oversized_event_raises_with_both_sizes_and_nothing_is_sent(
+    pub: Publisher, order_cls: type[AvroTestEvent]
+) -> None:
+    with pytest.raises(MessageTooLarge) as info:
+        pub.publish(order_cls(order_id="x", amount=1, note="y" * 5000))
+    assert info.value.limit == 2000
+    assert info.value.size > 5000
+    assert "message.max.bytes" in str(info.value)
+    assert len(pub) == 0
+    assert pub.flush(5) == 0
+    assert pub.tally.delivered == pub.tally.failed == 0
+
+
+def test_unbound_event_needs_a_topic(pub: Publisher) -> None:
+    unbound = avro_event()
+    with pytest.raises(PublisherError, match="pass topic="):
+        pub.publish(unbound(order_id="1", amount=1, note=""))
+
+
+def test_unbound_event_uses_the_record_name_subject(pub: Publisher) -> None:
+    unbound = avro_event()
+    pub.resolver.client.register_schema(unbound.FULL_NAME, Schema(unbound.SCHEMA, "AVRO"))
+    topic = f"loose-{uuid.uuid4().hex[:6]}"
+    report = pub.publish(unbound(order_id="1", amount=1, note=""), topic=topic).result(10)
+    assert report.topic == topic
+
+
+def test_missing_schema_fails_fast_in_preload_naming_subject_and_remedy(pub: Publisher) -> None:
+    missing = avro_event("nowhere")
+    with pytest.raises(SchemaNotRegisteredError, match=r"nowhere-value.*herald register"):
+        pub.preload(missing)
+
+
+def test_auto_register_registers_for_local_development(order_cls: type[AvroTestEvent]) -> None:
+    client = registry()
+    with Publisher(
+        registry_client=client, config=MOCK, auto_register=True, check_topic_limits=False
+    ) as pub:
+        pub.publish(order_cls(order_id="1", amount=1, note="")).result(10)
+    latest = client.get_latest_version(order_cls.BINDINGS[0].subject)
+    assert latest.schema.schema_str == order_cls.SCHEMA
+
+
+def test_closed_publisher_refuses_to_publish(
+    pub: Publisher, order_cls: type[AvroTestEvent]
+) -> None:
+    pub.close(5)
+    with pytest.raises(PublisherClosed, match="closed"):
+        pub.publish(order_cls(order_id="1", amount=1, note=""))
+
+
+def test_contradictions_fail_at_construction() -> None:
+    with pytest.raises(PublisherConfigError, match="acks=all"):
+        Publisher(registry_client=registry(), config={**MOCK, "acks": 1})
+
+
+def test_unknown_librdkafka_key_fails_at_construction() -> None:
+    with pytest.raises(PublisherConfigError, match=r"librdkafka rejected.*no\.such\.key"):
+        Publisher(registry_client=registry(), config={**MOCK, "no.such.key": 1})
+
+
+def test_callbacks_are_managed_by_the_publisher() -> None:
+    with pytest.raises(PublisherConfigError, match="stats_cb"):
+        Publisher(registry_client=registry(), config={**MOCK, "stats_cb": print})
+
+
+def test_full_queue_raises_buffer_full_with_every_future_failed_or_delivered(
+    order_cls: type[AvroTestEvent],
+) -> None:
+    client = registry()
+    client.register_schema(order_cls.BINDINGS[0].subject, Schema(order_cls.SCHEMA, "AVRO"))
+    # Nothing can be delivered: the only broker is unreachable, so the queue stays full.
+    pub = Publisher(
+        "127.0.0.1:1",
+        registry_client=client,
+        config={"queue.buffering.max.messages": 5, "message.timeout.ms": 2000},
+        backpressure_timeout=0.2,
+        check_topic_limits=False,
+    )
+    events = [order_cls(order_id=str(i), amount=i, note="") for i in range(20)]
+    with pytest.raises(BufferFull, match="queue.buffering.max.messages") as info:
+        pub.publish_many(events)
+    futures = info.value.futures
+    assert len(futures) == 20
+    pub.close(5)
+    assert all(f.done() for f in futures)
+    assert all(f.exception() is not None for f in futures)
+    assert sum(isinstance(f.exception(), BufferFull) for f in futures) == 15
+
+
+def test_single_publish_on_a_full_queue_raises_after_the_wait(
+    order_cls: type[AvroTestEvent],
+) -> None:
+    client = registry()
+    client.register_schema(order_cls.BINDINGS[0].subject, Schema(order_cls.SCHEMA, "AVRO"))
+    pub = Publisher(
+        "127.0.0.1:1",
+        registry_client=client,
+        config={"queue.buffering.max.messages": 1, "message.timeout.ms": 2000},
+        backpressure_timeout=0.1,
+        check_topic_limits=False,
+    )
+    first = pub.publish(order_cls(order_id="1", amount=1, note=""))
+    with pytest.raises(BufferFull) as info:
+        pub.publish(order_cls(order_id="2", amount=2, note=""))
+    assert isinstance(info.value.futures[0].exception(0), BufferFull)
+    pub.close(5)
+    assert first.exception(5) is not None
+
+
+def test_transaction_needs_a_transactional_id(pub: Publisher) -> None:
+    with pytest.raises(PublisherConfigError, match="transactional_id"), pub.transaction():
+        pass
