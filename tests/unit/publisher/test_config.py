@@ -63,7 +63,7 @@ def test_idempotence_off_allows_acks_1_and_many_in_flight() -> None:
 
 
 def test_transactions_need_idempotence() -> None:
-    with pytest.raises(PublisherConfigError, match="transactional.id"):
+    with pytest.raises(PublisherConfigError, match=r"transactional\.id"):
         producer_config("safe", {"enable.idempotence": "false"}, transactional_id="tx-1")
 
 

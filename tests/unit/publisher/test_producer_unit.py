@@ -148,7 +148,7 @@ def test_full_queue_raises_buffer_full_with_every_future_failed_or_delivered(
         check_topic_limits=False,
     )
     events = [order_cls(order_id=str(i), amount=i, note="") for i in range(20)]
-    with pytest.raises(BufferFull, match="queue.buffering.max.messages") as info:
+    with pytest.raises(BufferFull, match=r"queue\.buffering\.max\.messages") as info:
         pub.publish_many(events)
     futures = info.value.futures
     assert len(futures) == 20
