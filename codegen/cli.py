@@ -14,7 +14,9 @@ import click
 from codegen import __version__
 
 #: Subcommand name -> "module:attribute" of its click command.
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "codegen": "codegen.commands.codegen:codegen",
+}
 
 
 class _LazyGroup(click.Group):

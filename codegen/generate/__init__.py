@@ -1,0 +1,67 @@
+"""Code generation: the catalog -> a typed intermediate model -> jinja2 templates -> a package.
+
+:func:`build_model` turns a :class:`~codegen.catalog.Catalog` into a
+:class:`~codegen.generate.model.PackageModel`; :func:`generate_files` renders and formats it
+into ``{relative path: text}``, deterministic byte for byte.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Mapping
+
+from codegen.catalog import Catalog
+from codegen.generate.avro import build_avro_modules
+from codegen.generate.model import GenerationError, PackageModel, ProtoModuleDef
+from codegen.generate.render import compare_package, format_files, render_package, write_package
+from publisher.event import Binding
+
+__all__ = [
+    "GenerationError",
+    "build_model",
+    "compare_package",
+    "generate_files",
+    "write_package",
+]
+
+
+def build_model(
+    catalog: Catalog,
+    package_name: str,
+    bindings: Mapping[str, tuple[Binding, ...]] | None = None,
+) -> PackageModel:
+    """The package model of every Avro type and Protobuf message in the catalog."""
+    if not package_name.isidentifier() or keyword.iskeyword(package_name):
+        raise GenerationError(
+            f"output folder name {package_name!r} is not a valid Python package name; "
+            "choose an --out folder whose last component is an identifier, e.g. events"
+        )
+    binds = dict(bindings or {})
+    modules, records, enums, module_of = build_avro_modules(catalog, binds)
+    proto_modules: tuple[ProtoModuleDef, ...] = ()
+    if catalog.proto_files:
+        from codegen.generate.protobuf import build_proto_modules
+
+        proto_modules = build_proto_modules(catalog, binds)
+    return PackageModel(
+        name=package_name,
+        modules=modules,
+        proto_modules=proto_modules,
+        records=records,
+        enums=enums,
+        module_of=module_of,
+    )
+
+
+def generate_files(
+    catalog: Catalog,
+    package_name: str,
+    bindings: Mapping[str, tuple[Binding, ...]] | None = None,
+) -> dict[str, str]:
+    """Every file of the generated package, formatted: ``{relative path: text}``."""
+    files = render_package(build_model(catalog, package_name, bindings))
+    if catalog.proto_files:
+        from codegen.generate.protobuf import protoc_outputs
+
+        files.update(protoc_outputs(catalog))
+    return format_files(files)

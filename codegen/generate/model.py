@@ -1,0 +1,300 @@
+"""The typed intermediate model between the schema catalog and the templates.
+
+Flow: ``codegen.catalog`` (parsed files) -> :mod:`codegen.generate.avro` and
+:mod:`codegen.generate.protobuf` (build this model, validating every name) ->
+:mod:`codegen.generate.pysource` (Python fragments per type) -> :mod:`codegen.generate.render`
+(jinja2 templates, formatting, files on disk). Nothing after this module looks at raw schema
+JSON or descriptors, and every name here has already passed the Avro name rule.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from codegen.errors import HeraldError
+from publisher.event import Binding
+
+
+class GenerationError(HeraldError):
+    """A schema cannot be turned into safe, importable Python; names the schema and the fix."""
+
+
+#: The Avro name rule (specification 1.11, "Names"), applied to every name before rendering.
+AVRO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+#: Names a generated event class already uses for its contract; a field with one of these
+#: names gets a trailing underscore in Python and keeps its wire name.
+CONTRACT_NAMES = frozenset(
+    {
+        "encode",
+        "decode",
+        "to_dict",
+        "from_dict",
+        "SCHEMA_FORMAT",
+        "FULL_NAME",
+        "SCHEMA",
+        "FINGERPRINT",
+        "BINDINGS",
+        "MESSAGE_INDEXES",
+        "REFERENCES",
+    }
+)
+#: Names annotations and class bodies rely on; a field named like one would shadow it.
+SHADOWED_NAMES = frozenset(
+    {"bool", "int", "float", "bytes", "str", "list", "dict", "None", "object", "ClassVar", "Any"}
+)
+#: Prefix of every name the generated code defines for itself (runtime aliases, helpers).
+PRIVATE_PREFIX = "_h_"
+
+
+def check_name(name: object, what: str, where: str) -> str:
+    """Return ``name`` when it satisfies the Avro name rule, else raise naming the place."""
+    if not isinstance(name, str) or not AVRO_NAME.match(name):
+        raise GenerationError(
+            f"{where}: {what} {name!r} is not a valid name (Avro names match "
+            "[A-Za-z_][A-Za-z0-9_]*); rename it in the schema"
+        )
+    return name
+
+
+def check_full_name(full_name: object, what: str, where: str) -> str:
+    """Validate a dotted full name (or namespace) component by component."""
+    if not isinstance(full_name, str):
+        raise GenerationError(f"{where}: {what} {full_name!r} is not a string")
+    if full_name:
+        for part in full_name.split("."):
+            if not AVRO_NAME.match(part):
+                raise GenerationError(
+                    f"{where}: {what} {full_name!r} has the invalid component {part!r} "
+                    "(Avro names match [A-Za-z_][A-Za-z0-9_]*); rename it in the schema"
+                )
+    return full_name
+
+
+def python_name(wire: str, taken: set[str], reserved: frozenset[str] = frozenset()) -> str:
+    """A Python identifier for a wire name: keywords and clashes get trailing underscores."""
+    name = wire
+    if name.startswith("__") and not name.endswith("__"):
+        name += "__"  # avoid private-name mangling inside the class body
+    if (
+        keyword.iskeyword(name)
+        or name in CONTRACT_NAMES
+        or name in SHADOWED_NAMES
+        or name in reserved
+        or name.startswith(PRIVATE_PREFIX)
+    ):
+        name += "_"
+    while name in taken:
+        name += "_"
+    taken.add(name)
+    return name
+
+
+# ---------------------------------------------------------------------------- Avro types
+
+
+@dataclass(frozen=True, slots=True)
+class Primitive:
+    """An Avro primitive: null, boolean, int, long, float, double, bytes or string."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Logical:
+    """A logical type over a primitive or fixed (``size`` > 0 for fixed-based decimals)."""
+
+    name: str
+    base: str
+    precision: int = 0
+    scale: int = 0
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FixedType:
+    """An Avro fixed: bytes of exactly ``size``."""
+
+    full_name: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class EnumRef:
+    """A use of an enum defined somewhere in the package."""
+
+    full_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRef:
+    """A use of a record defined somewhere in the package (possibly itself: recursion)."""
+
+    full_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayType:
+    """Avro array -> ``list[T]``."""
+
+    items: AvroType
+
+
+@dataclass(frozen=True, slots=True)
+class MapType:
+    """Avro map -> ``dict[str, T]``."""
+
+    values: AvroType
+
+
+@dataclass(frozen=True, slots=True)
+class UnionType:
+    """Avro union, branches in schema order (the order fixes the wire index)."""
+
+    branches: tuple[AvroType, ...]
+
+
+AvroType = Primitive | Logical | FixedType | EnumRef | RecordRef | ArrayType | MapType | UnionType
+
+
+#: Marker for "this field has no default": absent is not the same as a ``null`` default.
+NO_DEFAULT: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDef:
+    """One record field: wire name, Python name, type, doc and JSON default (or NO_DEFAULT)."""
+
+    wire_name: str
+    py_name: str
+    type: AvroType
+    doc: str | None = None
+    default: Any = NO_DEFAULT
+
+    @property
+    def has_default(self) -> bool:
+        """True when the schema gives a default value."""
+        return self.default is not NO_DEFAULT
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDef:
+    """An Avro record -> one dataclass subclassing ``publisher.event.Event``."""
+
+    full_name: str
+    namespace: str
+    py_name: str
+    fields: tuple[FieldDef, ...]
+    doc: str | None
+    #: The schema text as registered for the record's subject.
+    schema_text: str
+    #: (reference name, subject) pairs, dependencies first.
+    references: tuple[tuple[str, str], ...]
+    bindings: tuple[Binding, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class EnumDef:
+    """An Avro enum -> ``enum.Enum`` with str values; symbols as (wire, Python) pairs."""
+
+    full_name: str
+    namespace: str
+    py_name: str
+    symbols: tuple[tuple[str, str], ...]
+    doc: str | None
+    default: str | None
+    source: str
+
+
+# ---------------------------------------------------------------------------- Protobuf
+
+
+@dataclass(frozen=True, slots=True)
+class ProtoFieldDef:
+    """One protobuf field as the binding exposes it."""
+
+    wire_name: str
+    py_name: str
+    #: Python annotation of the field, e.g. ``str``, ``list[int]``, ``_h_dt.datetime | None``.
+    annotation: str
+    #: How the field is copied between binding and message (a key of pysource.PROTO_KINDS).
+    kind: str
+    #: For message/enum fields: the binding class (or enum class) name in this module.
+    target: str | None
+    repeated: bool
+    map_value_kind: str | None
+    oneof: str | None
+    optional: bool
+    default_expr: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProtoMessageDef:
+    """A protobuf message -> a dataclass binding with the contract API over its _pb2 class."""
+
+    full_name: str
+    py_name: str
+    #: Dotted path of the _pb2 class inside its module, e.g. ``Order.Item``.
+    pb2_path: str
+    fields: tuple[ProtoFieldDef, ...]
+    oneofs: tuple[tuple[str, tuple[str, ...]], ...]
+    schema_text: str
+    message_indexes: tuple[int, ...]
+    references: tuple[tuple[str, str], ...]
+    bindings: tuple[Binding, ...]
+    doc: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProtoEnumDef:
+    """A protobuf enum -> ``enum.IntEnum`` mirroring its numbers."""
+
+    full_name: str
+    py_name: str
+    values: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProtoModuleDef:
+    """Bindings for one .proto file, next to protoc's ``_pb2`` module."""
+
+    import_path: str
+    module: str
+    pb2_module: str
+    messages: tuple[ProtoMessageDef, ...]
+    enums: tuple[ProtoEnumDef, ...]
+    #: Other binding modules this one imports: (relative module path, alias).
+    imports: tuple[tuple[str, str], ...]
+    source: str
+
+
+# ---------------------------------------------------------------------------- package
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleDef:
+    """One Python module: every Avro type of one namespace."""
+
+    namespace: str
+    #: Dotted module path inside the package, e.g. ``com.acme.orders``.
+    module: str
+    records: tuple[RecordDef, ...]
+    enums: tuple[EnumDef, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PackageModel:
+    """Everything one ``herald codegen`` run writes: Avro modules and Protobuf bindings."""
+
+    name: str
+    modules: tuple[ModuleDef, ...] = ()
+    proto_modules: tuple[ProtoModuleDef, ...] = ()
+    #: Every record and enum by full name, so fragments can resolve references.
+    records: dict[str, RecordDef] = field(default_factory=dict)
+    enums: dict[str, EnumDef] = field(default_factory=dict)
+    #: Full name -> dotted module path of its defining module.
+    module_of: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,631 @@
+"""Python source fragments for model types: annotations, checks, codecs, conversions.
+
+Templates lay out modules and classes; the per-type code inside them (a straight-line Avro
+encoder per record, its decoder, the validation expression of each field, the conversions of
+``to_dict``/``from_dict``) is composed here from small tables keyed by Avro type, because it
+nests (``list[dict[str, Item | None]]``) in ways a template cannot express readably. Every
+literal that comes from a schema goes through :func:`py_literal` or :func:`docstring`, never
+string pasting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from codegen.generate.model import (
+    ArrayType,
+    AvroType,
+    EnumRef,
+    FieldDef,
+    FixedType,
+    GenerationError,
+    Logical,
+    MapType,
+    PackageModel,
+    Primitive,
+    RecordRef,
+    UnionType,
+)
+
+#: Runtime imports a generated module may need: key -> import statement.
+IMPORTS: dict[str, str] = {
+    "dc": "import dataclasses as _h_dc",
+    "dt": "import datetime as _h_dt",
+    "decimal": "import decimal as _h_decimal",
+    "enum": "import enum as _h_enum",
+    "uuid": "import uuid as _h_uuid",
+    "Any": "from typing import Any as _h_Any",
+    "Self": "from typing import Self as _h_Self",
+    "Mapping": "from collections.abc import Mapping as _h_Mapping",
+    "bin": "from publisher.codec import binary as _h_bin",
+    "log": "from publisher.codec import logical as _h_log",
+    "chk": "from publisher.codec import checks as _h_chk",
+    "Binding": "from publisher.event import Binding as _h_Binding",
+    "Event": "from publisher.event import Event as _h_Event",
+}
+
+#: Avro primitive -> Python annotation.
+PRIMITIVE_ANNOTATIONS: dict[str, str] = {
+    "null": "None",
+    "boolean": "bool",
+    "int": "int",
+    "long": "int",
+    "float": "float",
+    "double": "float",
+    "bytes": "bytes",
+    "string": "str",
+}
+#: Logical type -> (Python annotation, runtime import it needs).
+LOGICAL_ANNOTATIONS: dict[str, tuple[str, str]] = {
+    "decimal": ("_h_decimal.Decimal", "decimal"),
+    "date": ("_h_dt.date", "dt"),
+    "time-millis": ("_h_dt.time", "dt"),
+    "time-micros": ("_h_dt.time", "dt"),
+    "timestamp-millis": ("_h_dt.datetime", "dt"),
+    "timestamp-micros": ("_h_dt.datetime", "dt"),
+    "local-timestamp-millis": ("_h_dt.datetime", "dt"),
+    "local-timestamp-micros": ("_h_dt.datetime", "dt"),
+    "uuid": ("_h_uuid.UUID", "uuid"),
+}
+#: Primitive -> validation expression over ``{v}``.
+PRIMITIVE_CHECKS: dict[str, str] = {
+    "null": "{v} is None",
+    "boolean": "type({v}) is bool",
+    "int": "type({v}) is int and -2147483648 <= {v} <= 2147483647",
+    "long": "type({v}) is int and -9223372036854775808 <= {v} <= 9223372036854775807",
+    "float": "type({v}) in (float, int)",
+    "double": "type({v}) in (float, int)",
+    "bytes": "type({v}) is bytes",
+    "string": "type({v}) is str",
+}
+#: Logical type -> validation expression over ``{v}`` (decimal adds precision and scale).
+LOGICAL_CHECKS: dict[str, str] = {
+    "decimal": "isinstance({v}, _h_decimal.Decimal) and _h_log.decimal_fits({v}, {p}, {s})",
+    "date": "type({v}) is _h_dt.date",
+    "time-millis": "type({v}) is _h_dt.time",
+    "time-micros": "type({v}) is _h_dt.time",
+    "timestamp-millis": "isinstance({v}, _h_dt.datetime) and {v}.utcoffset() is not None",
+    "timestamp-micros": "isinstance({v}, _h_dt.datetime) and {v}.utcoffset() is not None",
+    "local-timestamp-millis": "isinstance({v}, _h_dt.datetime) and {v}.tzinfo is None",
+    "local-timestamp-micros": "isinstance({v}, _h_dt.datetime) and {v}.tzinfo is None",
+    "uuid": "isinstance({v}, _h_uuid.UUID)",
+}
+#: Primitive -> encoder statement appending ``{v}`` to ``out``.
+PRIMITIVE_WRITERS: dict[str, str] = {
+    "null": "",
+    "boolean": "out.append(1 if {v} else 0)",
+    "int": "_h_bin.write_long(out, {v})",
+    "long": "_h_bin.write_long(out, {v})",
+    "float": "out += _h_bin.pack_float({v})",
+    "double": "out += _h_bin.pack_double({v})",
+    "bytes": "_h_bin.write_bytes(out, {v})",
+    "string": "_h_bin.write_string(out, {v})",
+}
+#: Logical type -> encoder statement (decimal over bytes; fixed decimals are handled apart).
+LOGICAL_WRITERS: dict[str, str] = {
+    "decimal": "_h_bin.write_bytes(out, _h_log.decimal_bytes({v}, {s}))",
+    "date": "_h_bin.write_long(out, {v}.toordinal() - 719163)",
+    "time-millis": "_h_bin.write_long(out, _h_log.time_millis({v}))",
+    "time-micros": "_h_bin.write_long(out, _h_log.time_micros({v}))",
+    "timestamp-millis": "_h_bin.write_long(out, _h_log.timestamp_millis({v}))",
+    "timestamp-micros": "_h_bin.write_long(out, _h_log.timestamp_micros({v}))",
+    "local-timestamp-millis": "_h_bin.write_long(out, _h_log.local_timestamp_millis({v}))",
+    "local-timestamp-micros": "_h_bin.write_long(out, _h_log.local_timestamp_micros({v}))",
+    "uuid": "_h_bin.write_string(out, str({v}))",
+}
+#: Primitive -> decoder statements reading ``{v}`` at ``pos``.
+PRIMITIVE_READERS: dict[str, tuple[str, ...]] = {
+    "null": ("{v} = None",),
+    "boolean": ("{v} = data[pos] != 0", "pos += 1"),
+    "int": ("{v}, pos = _h_bin.read_long(data, pos)",),
+    "long": ("{v}, pos = _h_bin.read_long(data, pos)",),
+    "float": ("{v} = _h_bin.unpack_float(data, pos)[0]", "pos += 4"),
+    "double": ("{v} = _h_bin.unpack_double(data, pos)[0]", "pos += 8"),
+    "bytes": ("{v}, pos = _h_bin.read_bytes(data, pos)",),
+    "string": ("{v}, pos = _h_bin.read_string(data, pos)",),
+}
+#: Logical type -> runtime function turning the decoded base value into the Python value.
+LOGICAL_READERS: dict[str, str] = {
+    "decimal": "_h_log.to_decimal({raw}, {p}, {s})",
+    "date": "_h_log.to_date({raw})",
+    "time-millis": "_h_log.to_time_millis({raw})",
+    "time-micros": "_h_log.to_time_micros({raw})",
+    "timestamp-millis": "_h_log.to_timestamp_millis({raw})",
+    "timestamp-micros": "_h_log.to_timestamp_micros({raw})",
+    "local-timestamp-millis": "_h_log.to_local_timestamp_millis({raw})",
+    "local-timestamp-micros": "_h_log.to_local_timestamp_micros({raw})",
+    "uuid": "_h_uuid.UUID({raw})",
+}
+#: Logical type -> words used in error messages.
+LOGICAL_WORDS: dict[str, str] = {
+    "decimal": "decimal.Decimal",
+    "date": "datetime.date",
+    "time-millis": "datetime.time",
+    "time-micros": "datetime.time",
+    "timestamp-millis": "timezone-aware datetime.datetime",
+    "timestamp-micros": "timezone-aware datetime.datetime",
+    "local-timestamp-millis": "naive datetime.datetime",
+    "local-timestamp-micros": "naive datetime.datetime",
+    "uuid": "uuid.UUID",
+}
+
+
+def py_literal(value: object) -> str:
+    """A Python literal for a JSON-like value; ``repr`` escapes every string safely."""
+    if value is None or isinstance(value, bool | int | float | str | bytes):
+        if isinstance(value, float) and math.isnan(value):  # NaN has no literal
+            return 'float("nan")'
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(py_literal(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        inner = ", ".join(py_literal(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, dict):
+        items = ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items())
+        return "{" + items + "}"
+    raise GenerationError(f"cannot write {type(value).__name__} {value!r} as a Python literal")
+
+
+def docstring(text: str) -> str:
+    """A triple-quoted docstring literal whose content cannot end the string or add code."""
+    out = []
+    for ch in text.strip():
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\n")
+        elif ch == "\t":
+            out.append("    ")
+        elif not ch.isprintable():
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    body = "".join(out) or " "
+    return '"""' + body + ("\n" if "\n" in body else "") + '"""'
+
+
+@dataclass
+class ModuleContext:
+    """What one generated module needs: its imports and the aliases of other modules."""
+
+    package: PackageModel
+    module: str
+    is_package: Callable[[str], bool]
+    uses: set[str] = field(default_factory=set)
+    foreign: dict[str, str] = field(default_factory=dict)
+
+    def need(self, key: str) -> None:
+        """Record a runtime import the module uses."""
+        self.uses.add(key)
+
+    def ref(self, full_name: str) -> str:
+        """The expression naming a record or enum class from this module."""
+        pkg = self.package
+        target = pkg.records.get(full_name) or pkg.enums.get(full_name)
+        if target is None:
+            raise GenerationError(f"type {full_name} is used but not defined in the catalog")
+        module = pkg.module_of[full_name]
+        if module == self.module:
+            return target.py_name
+        alias = "_h_m_" + module.replace(".", "_")
+        self.foreign[module] = alias
+        return f"{alias}.{target.py_name}"
+
+    def import_lines(self) -> list[str]:
+        """Import statements, stdlib and runtime first, then relative package imports."""
+        lines = [IMPORTS[k] for k in IMPORTS if k in self.uses]
+        depth = len(self.module.split(".")) + (1 if self.is_package(self.module) else 0)
+        for module, alias in sorted(self.foreign.items()):
+            parent, _, last = module.rpartition(".")
+            lines.append(f"from {'.' * depth}{parent} import {last} as {alias}")
+        return lines
+
+
+class Fragments:
+    """Compose the Python code of one module's types."""
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.ctx = ctx
+        self.counter = 0
+
+    def fresh(self, prefix: str) -> str:
+        """A local variable name not used before in this module (mypy types each once)."""
+        self.counter += 1
+        return f"_h_{prefix}{self.counter}"
+
+    # -- annotations and descriptions ----------------------------------------------------
+    def annotation(self, t: AvroType) -> str:
+        """The Python type annotation of an Avro type."""
+        if isinstance(t, Primitive):
+            return PRIMITIVE_ANNOTATIONS[t.name]
+        if isinstance(t, Logical):
+            text, key = LOGICAL_ANNOTATIONS[t.name]
+            self.ctx.need(key)
+            return text
+        if isinstance(t, FixedType):
+            return "bytes"
+        if isinstance(t, RecordRef | EnumRef):
+            return self.ctx.ref(t.full_name)
+        if isinstance(t, ArrayType):
+            return f"list[{self.annotation(t.items)}]"
+        if isinstance(t, MapType):
+            return f"dict[str, {self.annotation(t.values)}]"
+        parts = [self.annotation(b) for b in t.branches if b != Primitive("null")]
+        if Primitive("null") in t.branches:
+            parts.append("None")
+        return " | ".join(dict.fromkeys(parts))
+
+    def describe(self, t: AvroType) -> str:
+        """The type in words for error messages, e.g. ``array<string>``."""
+        if isinstance(t, Primitive):
+            return f"{t.name} ({PRIMITIVE_ANNOTATIONS[t.name]})"
+        if isinstance(t, Logical):
+            extra = f"({t.precision},{t.scale})" if t.name == "decimal" else ""
+            return f"{LOGICAL_WORDS[t.name]} [{t.name}{extra}]"
+        if isinstance(t, FixedType):
+            return f"bytes of length {t.size}"
+        if isinstance(t, RecordRef | EnumRef):
+            return t.full_name
+        if isinstance(t, ArrayType):
+            return f"array<{self.describe(t.items)}>"
+        if isinstance(t, MapType):
+            return f"map<{self.describe(t.values)}>"
+        return " | ".join(self.describe(b) for b in t.branches)
+
+    # -- validation ------------------------------------------------------------------------
+    def check(self, t: AvroType, v: str, depth: int = 0) -> str:
+        """A boolean expression that is True when ``v`` fits ``t``."""
+        if isinstance(t, Primitive):
+            return PRIMITIVE_CHECKS[t.name].format(v=v)
+        if isinstance(t, Logical):
+            self.ctx.need(LOGICAL_ANNOTATIONS[t.name][1])
+            if t.name == "decimal":
+                self.ctx.need("log")
+            return LOGICAL_CHECKS[t.name].format(v=v, p=t.precision, s=t.scale)
+        if isinstance(t, FixedType):
+            return f"type({v}) is bytes and len({v}) == {t.size}"
+        if isinstance(t, RecordRef | EnumRef):
+            return f"isinstance({v}, {self.ctx.ref(t.full_name)})"
+        x = f"_h_x{depth}"
+        if isinstance(t, ArrayType):
+            inner = self.check(t.items, x, depth + 1)
+            return f"type({v}) is list and all({inner} for {x} in {v})"
+        if isinstance(t, MapType):
+            k = f"_h_k{depth}"
+            inner = self.check(t.values, x, depth + 1)
+            pairs = f"for {k}, {x} in {v}.items()"
+            return f"type({v}) is dict and all(type({k}) is str and {inner} {pairs})"
+        return " or ".join(f"({self.check(b, v, depth)})" for b in t.branches)
+
+    # -- encoding ----------------------------------------------------------------------------
+    def encode(self, t: AvroType, v: str, depth: int = 0) -> list[str]:
+        """Statements appending the Avro binary of ``v`` to ``out``."""
+        if isinstance(t, Primitive):
+            line = PRIMITIVE_WRITERS[t.name]
+            if "_h_bin" in line:
+                self.ctx.need("bin")
+            return [line.format(v=v)] if line else []
+        if isinstance(t, Logical):
+            self.ctx.need("bin")
+            if t.name == "decimal" and t.base == "fixed":
+                self.ctx.need("log")
+                return [f"out += _h_log.decimal_fixed({v}, {t.scale}, {t.size})"]
+            line = LOGICAL_WRITERS[t.name]
+            if "_h_log" in line:
+                self.ctx.need("log")
+            return [line.format(v=v, s=t.scale)]
+        if isinstance(t, FixedType):
+            return [f"out += {v}"]
+        if isinstance(t, RecordRef):
+            return [f"{v}._h_enc(out)"]
+        if isinstance(t, EnumRef):
+            return [f"out += {self.enum_table(t.full_name)}[{v}._value_]"]
+        x = self.fresh("x")
+        if isinstance(t, ArrayType):
+            self.ctx.need("bin")
+            body = self.encode(t.items, x, depth + 1) or ["pass"]
+            return [
+                f"if {v}:",
+                f"    _h_bin.write_long(out, len({v}))",
+                f"    for {x} in {v}:",
+                *("        " + line for line in body),
+                "out.append(0)",
+            ]
+        if isinstance(t, MapType):
+            self.ctx.need("bin")
+            k = self.fresh("k")
+            body = self.encode(t.values, x, depth + 1)
+            return [
+                f"if {v}:",
+                f"    _h_bin.write_long(out, len({v}))",
+                f"    for {k}, {x} in {v}.items():",
+                f"        _h_bin.write_string(out, {k})",
+                *("        " + line for line in body),
+                "out.append(0)",
+            ]
+        return self.encode_union(t, v, depth)
+
+    def encode_union(self, t: UnionType, v: str, depth: int) -> list[str]:
+        lines: list[str] = []
+        order = sorted(range(len(t.branches)), key=lambda i: _union_rank(t.branches[i]))
+        for n, index in enumerate(order):
+            branch = t.branches[index]
+            test = f"{v} is None" if branch == Primitive("null") else self.check(branch, v, depth)
+            head = "if" if n == 0 else "elif"
+            if n == len(order) - 1 and n > 0:
+                lines.append("else:")
+            else:
+                lines.append(f"{head} {test}:")
+            lines.append(
+                f"    out.append({index * 2})"
+                if index < 64
+                else f"    _h_bin.write_long(out, {index})"
+            )
+            lines.extend("    " + line for line in self.encode(branch, v, depth + 1))
+        if len(order) == 1:
+            lines.append("else:")
+            lines.append("    raise TypeError('value does not fit the union')")
+        return lines
+
+    def enum_table(self, full_name: str, table: str = "_h_idx_") -> str:
+        """A module-level table of an enum: ``_h_idx_X`` (symbol -> index bytes) or
+        ``_h_sym_X`` (index -> member)."""
+        ref = self.ctx.ref(full_name)
+        if "." in ref:
+            alias, name = ref.rsplit(".", 1)
+            return f"{alias}.{table}{name}"
+        return f"{table}{ref}"
+
+    # -- decoding ----------------------------------------------------------------------------
+    def decode(self, t: AvroType, v: str, depth: int = 0) -> list[str]:
+        """Statements reading one value of ``t`` at ``pos`` into the variable ``v``."""
+        if isinstance(t, Primitive):
+            if t.name != "null":
+                self.ctx.need("bin")
+            return [line.format(v=v) for line in PRIMITIVE_READERS[t.name]]
+        if isinstance(t, Logical):
+            self.ctx.need("bin")
+            self.ctx.need("log" if t.name != "uuid" else "uuid")
+            raw = self.fresh("r")
+            if t.name == "decimal" and t.base == "fixed":
+                read = [f"{raw}, pos = _h_bin.read_fixed(data, pos, {t.size})"]
+            else:
+                read = [line.format(v=raw) for line in PRIMITIVE_READERS[t.base]]
+            conv = LOGICAL_READERS[t.name].format(raw=raw, p=t.precision, s=t.scale)
+            return [*read, f"{v} = {conv}"]
+        if isinstance(t, FixedType):
+            self.ctx.need("bin")
+            return [f"{v}, pos = _h_bin.read_fixed(data, pos, {t.size})"]
+        if isinstance(t, RecordRef):
+            return [f"{v}, pos = {self.ctx.ref(t.full_name)}._h_read(data, pos)"]
+        if isinstance(t, EnumRef):
+            self.ctx.need("bin")
+            table = self.enum_table(t.full_name, "_h_sym_")
+            i = self.fresh("i")
+            return [f"{i}, pos = _h_bin.read_index(data, pos)", f"{v} = {table}[{i}]"]
+        x = self.fresh("x")
+        n = self.fresh("n")
+        if isinstance(t, ArrayType):
+            self.ctx.need("bin")
+            acc = self.fresh("a")
+            return [
+                f"{acc}: {self.annotation(t)} = []",
+                "while True:",
+                f"    {n}, pos = _h_bin.read_block_count(data, pos)",
+                f"    if not {n}:",
+                "        break",
+                f"    for _ in range({n}):",
+                *("        " + line for line in self.decode(t.items, x, depth + 1)),
+                f"        {acc}.append({x})",
+                f"{v} = {acc}",
+            ]
+        if isinstance(t, MapType):
+            self.ctx.need("bin")
+            k = self.fresh("k")
+            acc = self.fresh("a")
+            return [
+                f"{acc}: {self.annotation(t)} = {{}}",
+                "while True:",
+                f"    {n}, pos = _h_bin.read_block_count(data, pos)",
+                f"    if not {n}:",
+                "        break",
+                f"    for _ in range({n}):",
+                f"        {k}, pos = _h_bin.read_string(data, pos)",
+                *("        " + line for line in self.decode(t.values, x, depth + 1)),
+                f"        {acc}[{k}] = {x}",
+                f"{v} = {acc}",
+            ]
+        self.ctx.need("bin")
+        u = self.fresh("u")
+        lines = [f"{v}: {self.annotation(t)}", f"{u}, pos = _h_bin.read_index(data, pos)"]
+        for index, branch in enumerate(t.branches):
+            lines.append(f"{'if' if index == 0 else 'elif'} {u} == {index}:")
+            lines.extend("    " + line for line in self.decode(branch, v, depth + 1))
+        lines.append("else:")
+        lines.append(f"    raise ValueError(f'union index {{{u}}} is out of range')")
+        return lines
+
+    # -- plain values --------------------------------------------------------------------------
+    def to_plain(self, t: AvroType, v: str, depth: int = 0) -> str:
+        """An expression giving ``v`` as plain values (records as dicts, enums as symbols)."""
+        if isinstance(t, RecordRef):
+            return f"{v}.to_dict()"
+        if isinstance(t, EnumRef):
+            return f"{v}.value"
+        x = f"_h_x{depth}"
+        if isinstance(t, ArrayType):
+            inner = self.to_plain(t.items, x, depth + 1)
+            return f"list({v})" if inner == x else f"[{inner} for {x} in {v}]"
+        if isinstance(t, MapType):
+            k = f"_h_k{depth}"
+            inner = self.to_plain(t.values, x, depth + 1)
+            return f"dict({v})" if inner == x else f"{{{k}: {inner} for {k}, {x} in {v}.items()}}"
+        if isinstance(t, UnionType):
+            parts = [(b, self.to_plain(b, v, depth)) for b in t.branches if b != Primitive("null")]
+            if all(expr == v for _, expr in parts):
+                return v
+            expr = v
+            for branch, conv in reversed(parts):
+                if conv != v:
+                    expr = f"({conv} if {self.check(branch, v, depth)} else {expr})"
+            return expr
+        return v
+
+    def from_plain(self, t: AvroType, v: str, depth: int = 0) -> str:
+        """An expression building the typed value of ``t`` from the plain value ``v``."""
+        if isinstance(t, RecordRef):
+            ref = self.ctx.ref(t.full_name)
+            return f"({v} if isinstance({v}, {ref}) else {ref}.from_dict({v}))"
+        if isinstance(t, EnumRef):
+            return f"{self.ctx.ref(t.full_name)}({v})"
+        x = f"_h_x{depth}"
+        if isinstance(t, ArrayType):
+            inner = self.from_plain(t.items, x, depth + 1)
+            return f"list({v})" if inner == x else f"[{inner} for {x} in {v}]"
+        if isinstance(t, MapType):
+            k = f"_h_k{depth}"
+            inner = self.from_plain(t.values, x, depth + 1)
+            return f"dict({v})" if inner == x else f"{{{k}: {inner} for {k}, {x} in {v}.items()}}"
+        if isinstance(t, UnionType):
+            convs = [self.from_plain(b, x, depth + 1) for b in t.branches if b != Primitive("null")]
+            real = [c for c in convs if c != x]
+            if not real:
+                return v
+            self.ctx.need("chk")
+            if len(convs) == 1:
+                return f"(None if {v} is None else {self.from_plain(_non_null(t), v, depth)})"
+            lambdas = ", ".join(f"lambda {x}: {c}" for c in real)
+            return f"(None if {v} is None else _h_chk.first_of({v}, ({lambdas},)))"
+        return v
+
+    # -- defaults --------------------------------------------------------------------------
+    def default(self, f: FieldDef) -> str:
+        """The dataclass default of a field: ``= value`` or ``= field(default_factory=...)``."""
+        t = f.type
+        if isinstance(t, UnionType):
+            t = t.branches[0]  # Avro: a union's default belongs to its first branch
+        expr = self.default_value(t, f.default, f)
+        if isinstance(t, ArrayType | MapType | RecordRef):
+            self.ctx.need("dc")
+            factory = {"[]": "list", "{}": "dict"}.get(expr, f"lambda: {expr}")
+            return f" = _h_dc.field(default_factory={factory})"
+        return f" = {expr}"
+
+    def default_value(self, t: AvroType, value: Any, f: FieldDef) -> str:
+        try:
+            return self._default_value(t, value)
+        except (TypeError, ValueError, KeyError, decimal.InvalidOperation) as exc:
+            raise GenerationError(
+                f"field {f.wire_name!r}: default {value!r} does not fit {self.describe(t)}: {exc}"
+            ) from None
+
+    def _default_value(self, t: AvroType, value: Any) -> str:
+        if isinstance(t, Primitive):
+            return py_literal(_PRIMITIVE_DEFAULTS[t.name](value))
+        if isinstance(t, FixedType):
+            raw = _json_bytes(value)
+            if len(raw) != t.size:
+                raise ValueError(f"needs {t.size} bytes")
+            return py_literal(raw)
+        if isinstance(t, EnumRef):
+            enum = self.ctx.package.enums[t.full_name]
+            members = dict(enum.symbols)
+            return f"{self.ctx.ref(t.full_name)}.{members[value]}"
+        if isinstance(t, RecordRef):
+            return f"{self.ctx.ref(t.full_name)}.from_dict({py_literal(value)})"
+        if isinstance(t, ArrayType):
+            return "[" + ", ".join(self._default_value(t.items, x) for x in value) + "]"
+        if isinstance(t, MapType):
+            items = (
+                f"{py_literal(str(k))}: {self._default_value(t.values, x)}"
+                for k, x in value.items()
+            )
+            return "{" + ", ".join(items) + "}"
+        if isinstance(t, Logical):
+            return self._logical_default(t, value)
+        return self._default_value(t.branches[0], value)
+
+    def _logical_default(self, t: Logical, value: Any) -> str:
+        self.ctx.need(LOGICAL_ANNOTATIONS[t.name][1])
+        if t.name == "decimal":
+            unscaled = int.from_bytes(_json_bytes(value), "big", signed=True)
+            number = decimal.Decimal(unscaled).scaleb(-t.scale)
+            return f"_h_decimal.Decimal({str(number)!r})"
+        if t.name == "uuid":
+            return f"_h_uuid.UUID({str(uuid.UUID(value))!r})"
+        if t.name == "date":
+            day = dt.date(1970, 1, 1) + dt.timedelta(days=int(value))
+            return f"_h_dt.date({day.year}, {day.month}, {day.day})"
+        if t.name.startswith("time-"):
+            micros = int(value) * (1000 if t.name == "time-millis" else 1)
+            s, us = divmod(micros, 1_000_000)
+            return f"_h_dt.time({s // 3600}, {s // 60 % 60}, {s % 60}, {us})"
+        micros = int(value) * (1000 if t.name.endswith("millis") else 1)
+        stamp = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=micros)
+        tz = "" if t.name.startswith("local-") else ", tzinfo=_h_dt.UTC"
+        return (
+            f"_h_dt.datetime({stamp.year}, {stamp.month}, {stamp.day}, {stamp.hour}, "
+            f"{stamp.minute}, {stamp.second}, {stamp.microsecond}{tz})"
+        )
+
+
+def _require(value: Any, *types: type) -> Any:
+    if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
+        raise TypeError(f"expected {' or '.join(t.__name__ for t in types)}")
+    return value
+
+
+def _require_int(value: Any) -> int:
+    return int(_require(value, int))
+
+
+def _require_none(value: Any) -> None:
+    if value is not None:
+        raise TypeError("expected null")
+
+
+def _json_bytes(value: Any) -> bytes:
+    """Avro writes bytes defaults as strings of code points 0-255 (ISO-8859-1)."""
+    return str(_require(value, str)).encode("latin-1")
+
+
+def _union_rank(branch: AvroType) -> int:
+    """Test more specific Python types first: None, bool, int, then others, floats last."""
+    return _UNION_RANKS.get(branch.name, 3) if isinstance(branch, Primitive) else 3
+
+
+_UNION_RANKS: dict[str, int] = {
+    "null": 0,
+    "boolean": 1,
+    "int": 2,
+    "long": 2,
+    "float": 4,
+    "double": 4,
+}
+
+
+def _non_null(t: UnionType) -> AvroType:
+    """The one non-null branch of an optional union."""
+    return next(b for b in t.branches if b != Primitive("null"))
+
+
+#: Primitive -> coercion of a JSON default to the Python value.
+_PRIMITIVE_DEFAULTS: dict[str, Callable[[Any], object]] = {
+    "null": _require_none,
+    "boolean": lambda v: _require(v, bool),
+    "int": _require_int,
+    "long": _require_int,
+    "float": lambda v: float(_require(v, int, float)),
+    "double": lambda v: float(_require(v, int, float)),
+    "bytes": _json_bytes,
+    "string": lambda v: _require(v, str),
+}

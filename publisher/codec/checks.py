@@ -1,0 +1,101 @@
+"""Validation for generated event classes: clear errors that name the class and the field.
+
+Generated ``__post_init__`` methods test each field with an inline expression and call
+:func:`invalid` only when it fails, so valid construction costs no function calls here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import struct
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from publisher.errors import EventDecodeError, EventValidationError
+
+#: Python errors that mean "this value is not what the field needs" while converting.
+CONVERSION_ERRORS = (
+    TypeError,
+    ValueError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    struct.error,
+)
+#: Python errors that mean "these bytes are not a valid body" while decoding.
+DECODE_ERRORS = (IndexError, ValueError, KeyError, OverflowError, struct.error)
+
+
+def describe(value: object) -> str:
+    """Short ``type value`` text for an error message, cut so huge values stay readable."""
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def invalid(cls_name: str, field: str, expected: str, value: object) -> EventValidationError:
+    """The error for a field value that does not fit the schema type ``expected``."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None and "aware" in expected:
+        problem = f"expected {expected}, got a naive datetime {value.isoformat()}; add a tzinfo"
+    else:
+        problem = f"expected {expected}, got {describe(value)}"
+    return EventValidationError(cls_name, field, problem)
+
+
+def missing(cls_name: str, field: str) -> EventValidationError:
+    """The error for a required field absent from a mapping."""
+    return EventValidationError(cls_name, field, "required field is missing")
+
+
+def check_mapping(cls_name: str, mapping: object, known: frozenset[str]) -> Mapping[str, Any]:
+    """Ensure ``from_dict`` got a mapping with only known wire names; return it typed."""
+    if not isinstance(mapping, Mapping):
+        raise EventValidationError(cls_name, "*", f"expected a mapping, got {describe(mapping)}")
+    unknown = [key for key in mapping if key not in known]
+    if unknown:
+        names = ", ".join(sorted(map(str, unknown)))
+        raise EventValidationError(
+            cls_name, names, f"unknown field(s); the schema has: {', '.join(sorted(known))}"
+        )
+    return mapping
+
+
+@contextlib.contextmanager
+def converting(cls_name: str, field: str) -> Iterator[None]:
+    """Turn a conversion failure inside ``from_dict`` into an error naming class and field."""
+    try:
+        yield
+    except EventValidationError:
+        raise
+    except CONVERSION_ERRORS as exc:
+        raise EventValidationError(cls_name, field, f"cannot convert: {exc}") from exc
+
+
+def first_of(value: object, converters: tuple[Callable[[Any], Any], ...]) -> Any:
+    """Convert a union value with the first branch converter that accepts it."""
+    for convert in converters:
+        try:
+            return convert(value)
+        except (EventValidationError, *CONVERSION_ERRORS):
+            continue
+    return value
+
+
+def unencodable(cls_name: str, exc: Exception) -> EventValidationError:
+    """The error for an instance whose fields were changed in place to values that don't fit."""
+    return EventValidationError(cls_name, "*", f"cannot encode: {exc}")
+
+
+def decode_error(cls_name: str, exc: Exception) -> EventDecodeError:
+    """The error for bytes that are not a valid body of ``cls_name``."""
+    return EventDecodeError(f"cannot decode {cls_name}: {exc}")
+
+
+def trailing(cls_name: str, pos: int, size: int) -> EventDecodeError:
+    """The error for bytes left over after a complete record."""
+    return EventDecodeError(
+        f"cannot decode {cls_name}: {size - pos} trailing byte(s) after the record at byte {pos}"
+    )
