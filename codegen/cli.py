@@ -15,6 +15,7 @@ from codegen import __version__
 
 #: Subcommand name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
+    "lint": "codegen.commands.lint:lint",
     "codegen": "codegen.commands.codegen:codegen",
 }
 
