@@ -1,0 +1,648 @@
+"""Side-by-side publish paths on the real broker and registry: herald against what users write.
+
+Every path publishes the same records (:mod:`benchmarks.workload`) with the same keys to its
+own 6-partition topic, with the same librdkafka settings (herald's ``safe`` preset) unless
+the path is about settings (the presets). A round produces ``events`` messages, flushes, and
+counts only the messages the broker acknowledged; :func:`benchmarks.harness.interleave` runs
+the rounds A B C …, rotating the order.
+
+Paths (names as in ``results/latest.json``):
+
+- ``raw``: pre-serialized bytes with ``Producer.produce`` — the ceiling;
+- ``herald_avro`` / ``herald_avro_batch``: ``Publisher.publish`` / ``publish_many`` of typed
+  events from ``herald codegen``;
+- ``confluent_avro``: ``AvroSerializer`` + ``Producer.produce``, as in confluent-kafka's
+  ``avro_producer.py`` example (``poll(0)`` per message);
+- ``confluent_avro_serializing_producer``: ``SerializingProducer`` with ``AvroSerializer``;
+- ``herald_protobuf`` / ``confluent_protobuf``: the same for ``PaymentAuthorized``;
+- ``preset_safe`` / ``preset_throughput`` / ``preset_no_batching``: ``Publisher.publish`` with
+  each preset, and with batching switched off (linger 0, one message per batch, acks=all).
+
+The serializers get plain dicts and a ``SerializationContext`` built once: their cheapest
+documented use, so the ratios against them are conservative.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks import workload
+from benchmarks.harness import Interleaved, Sample, interleave
+
+#: Seconds a round may spend flushing before its undelivered messages count as not delivered.
+FLUSH_TIMEOUT_S = 120.0
+PARTITIONS = 6
+#: publish_many is called with chunks of this many events, as a service batching its work would.
+BATCH = 10_000
+#: The no-batching config sends one message per request: its rounds use 1/NO_BATCHING_SHARE of
+#: the events (the rate is per acknowledged message either way).
+NO_BATCHING_SHARE = 10
+
+#: Producer settings of the no-batching comparison: every message is its own request.
+NO_BATCHING: dict[str, Any] = {
+    "linger.ms": 0,
+    "batch.num.messages": 1,
+    "compression.type": "none",
+    "acks": "all",
+}
+
+#: Path name → what it measures, for the report.
+DESCRIPTIONS: dict[str, str] = {
+    "raw": "(a) pre-serialized bytes, Producer.produce",
+    "herald_avro": "(b) herald Publisher.publish, typed Avro event",
+    "herald_avro_batch": "(c) herald Publisher.publish_many, typed Avro events",
+    "confluent_avro": "(d) AvroSerializer + Producer.produce",
+    "confluent_avro_serializing_producer": "(e) SerializingProducer + AvroSerializer",
+    "herald_protobuf": "(f) herald Publisher.publish, typed Protobuf event",
+    "confluent_protobuf": "(g) ProtobufSerializer + Producer.produce",
+    "preset_safe": "(h) herald preset safe",
+    "preset_throughput": "(h) herald preset throughput",
+    "preset_no_batching": "(h) no batching: linger 0, 1 msg/batch, acks=all",
+}
+
+#: Path → the path its ratio is taken against (besides raw).
+BASELINES: dict[str, str] = {
+    "raw": "confluent_avro",
+    "herald_avro": "confluent_avro",
+    "herald_avro_batch": "confluent_avro",
+    "confluent_avro": "confluent_avro",
+    "confluent_avro_serializing_producer": "confluent_avro",
+    "herald_protobuf": "confluent_protobuf",
+    "confluent_protobuf": "confluent_protobuf",
+    "preset_safe": "preset_no_batching",
+    "preset_throughput": "preset_no_batching",
+    "preset_no_batching": "preset_no_batching",
+}
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where the broker and the registry are: the stack's env file convention."""
+
+    bootstrap_servers: str
+    registry_url: str
+
+    @classmethod
+    def from_env(cls) -> Connection:
+        """Read KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL, naming the fix when missing."""
+        servers = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
+        registry = os.environ.get("SCHEMA_REGISTRY_URL", "")
+        if not servers or not registry:
+            raise SystemExit(
+                "bench: KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL must be set; run "
+                "`make bench` (it starts the local stack) or `set -a; . .stack/env; set +a`"
+            )
+        return cls(servers, registry)
+
+
+def common_config(connection: Connection) -> dict[str, Any]:
+    """The librdkafka settings every non-preset path uses: herald's safe preset."""
+    from publisher.config import PRESETS
+
+    return {**PRESETS["safe"], "bootstrap.servers": connection.bootstrap_servers}
+
+
+class Topics:
+    """Unique topics for one run, created with several partitions and deleted at the end."""
+
+    def __init__(self, connection: Connection, run_id: str) -> None:
+        from confluent_kafka.admin import AdminClient
+
+        self._admin = AdminClient({"bootstrap.servers": connection.bootstrap_servers})
+        self._run_id = run_id
+        self.created: list[str] = []
+
+    def create(self, path: str, timeout: float = 30.0) -> str:
+        """Create ``bench-<path>-<run id>`` with PARTITIONS partitions and return its name."""
+        from confluent_kafka.admin import NewTopic
+
+        name = f"bench-{path.replace('_', '-')}-{self._run_id}"
+        futures = self._admin.create_topics(
+            [NewTopic(name, num_partitions=PARTITIONS, replication_factor=1)],
+            request_timeout=timeout,
+        )
+        futures[name].result(timeout=timeout)
+        self.created.append(name)
+        return name
+
+    def delete_all(self, timeout: float = 30.0) -> None:
+        """Delete every topic this run created (best effort: the broker may be going away)."""
+        if not self.created:
+            return
+        futures = self._admin.delete_topics(self.created, request_timeout=timeout)
+        for future in futures.values():
+            try:
+                future.result(timeout=timeout)
+            except Exception as exc:
+                print(f"bench: could not delete a topic: {exc}")
+        self.created = []
+
+
+class Delivered:
+    """Per-message ``on_delivery`` callback that counts the broker's verdicts."""
+
+    __slots__ = ("failed", "ok")
+
+    def __init__(self) -> None:
+        self.ok = 0
+        self.failed = 0
+
+    def __call__(self, err: Any, msg: Any) -> None:
+        if err is None:
+            self.ok += 1
+        else:
+            self.failed += 1
+
+
+def repeat(items: Sequence[Any], count: int) -> list[Any]:
+    """``count`` items cycling through ``items`` (the same objects, so no extra copies)."""
+    if not items:
+        raise ValueError("nothing to repeat")
+    whole, rest = divmod(count, len(items))
+    return [*items] * whole + [*items[:rest]]
+
+
+@dataclass
+class Measured:
+    """One measured path: its round function and what to release afterwards."""
+
+    run: Callable[[], Sample]
+    close: Callable[[], None] = lambda: None
+
+
+@dataclass
+class Bench:
+    """Everything the paths share: connection, topics, records, sizes, the generated classes."""
+
+    connection: Connection
+    events: int
+    topics: Topics
+    workdir: Path
+    orders: list[dict[str, Any]] = field(default_factory=workload.order_records)
+    payments: list[dict[str, Any]] = field(default_factory=workload.payment_records)
+    classes: dict[str, type[Any]] | None = None
+    classes_error: str | None = None
+    pb2: Any = None
+
+    def __post_init__(self) -> None:
+        self.order_keys = workload.record_keys(self.orders, "order_id")
+        self.payment_keys = workload.record_keys(self.payments, "payment_id")
+
+    def event_class(self, full_name: str) -> type[Any]:
+        """The generated class for ``full_name``, generating once; raises when codegen cannot."""
+        if self.classes is None and self.classes_error is None:
+            try:
+                self.classes = workload.generate_events(self.workdir / "events")
+            except Exception as exc:
+                self.classes_error = f"herald codegen failed: {exc}"
+        if self.classes_error is not None:
+            raise RuntimeError(self.classes_error)
+        assert self.classes is not None
+        if full_name not in self.classes:
+            raise RuntimeError(
+                f"herald codegen generated no class for {full_name} "
+                f"(found: {', '.join(sorted(self.classes)) or 'none'})"
+            )
+        return self.classes[full_name]
+
+    def protobuf_module(self) -> Any:
+        """``payments_pb2`` compiled from schemas/ (once)."""
+        if self.pb2 is None:
+            out = self.workdir / "pb2"
+            out.mkdir(exist_ok=True)
+            self.pb2 = workload.compile_protos(out)
+        return self.pb2
+
+
+def _produce_loop(
+    producer: Any,
+    topic: str,
+    *,
+    pairs: list[tuple[bytes, Any]],
+    serialize: Callable[[Any], bytes] | None,
+    counter: Delivered,
+    poll_each: bool,
+) -> None:
+    """The loop users write: (serialize,) produce, and on a full queue serve reports and retry."""
+    produce = producer.produce
+    poll = producer.poll
+    for key, record in pairs:
+        value = serialize(record) if serialize is not None else record
+        while True:
+            try:
+                produce(topic, value, key, on_delivery=counter)
+                break
+            except BufferError:
+                poll(0.01)
+        if poll_each:
+            poll(0)
+
+
+def _producer_path(
+    bench: Bench,
+    topic: str,
+    *,
+    records: Sequence[Any],
+    keys: Sequence[bytes],
+    serialize: Callable[[Any], bytes] | None,
+    size: float,
+    poll_each: bool,
+) -> Measured:
+    from confluent_kafka import Producer
+
+    producer = Producer(common_config(bench.connection))
+    pairs = repeat(list(zip(keys, records, strict=True)), bench.events)
+    counter = Delivered()
+    seen = [0]
+
+    def run() -> Sample:
+        began = time.perf_counter()
+        _produce_loop(
+            producer, topic, pairs=pairs, serialize=serialize, counter=counter, poll_each=poll_each
+        )
+        producer.flush(FLUSH_TIMEOUT_S)
+        seconds = time.perf_counter() - began
+        delivered = counter.ok - seen[0]
+        seen[0] = counter.ok
+        return Sample(len(pairs), delivered, int(delivered * size), seconds)
+
+    return Measured(run, lambda: producer.flush(10.0))
+
+
+def _mean_size(keys: Sequence[bytes], values: Sequence[bytes]) -> float:
+    return (sum(map(len, keys)) + sum(map(len, values))) / len(values)
+
+
+def _avro_bodies(bench: Bench) -> list[bytes]:
+    import io
+
+    import fastavro
+
+    parsed = fastavro.parse_schema(workload.inline_order_schema())
+    bodies = []
+    for record in bench.orders:
+        buffer = io.BytesIO()
+        fastavro.schemaless_writer(buffer, parsed, record)
+        bodies.append(buffer.getvalue())
+    return bodies
+
+
+def raw_path(bench: Bench) -> Measured:
+    """(a) The ceiling: bytes framed once up front, produced as they are."""
+    header = b"\x00" + (1).to_bytes(4, "big")
+    values = [header + body for body in _avro_bodies(bench)]
+    size = _mean_size(bench.order_keys, values)
+    topic = bench.topics.create("raw")
+    return _producer_path(
+        bench,
+        topic,
+        records=values,
+        keys=bench.order_keys,
+        serialize=None,
+        size=size,
+        poll_each=False,
+    )
+
+
+def _registry(bench: Bench) -> Any:
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+
+    return SchemaRegistryClient({"url": bench.connection.registry_url})
+
+
+def confluent_avro_path(bench: Bench) -> Measured:
+    """(d) AvroSerializer + Producer.produce, as confluent-kafka's avro_producer example."""
+    import json
+
+    from confluent_kafka.schema_registry.avro import AvroSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    serializer = AvroSerializer(_registry(bench), json.dumps(workload.inline_order_schema()))
+    topic = bench.topics.create("confluent_avro")
+    context = SerializationContext(topic, MessageField.VALUE)
+
+    def serialize(record: Any) -> bytes:
+        return serializer(record, context)  # type: ignore[no-any-return]
+
+    size = _mean_size(bench.order_keys, [b"\0" * 5 + body for body in _avro_bodies(bench)])
+    return _producer_path(
+        bench,
+        topic,
+        records=bench.orders,
+        keys=bench.order_keys,
+        serialize=serialize,
+        size=size,
+        poll_each=True,
+    )
+
+
+def serializing_producer_path(bench: Bench) -> Measured:
+    """(e) SerializingProducer with AvroSerializer as its value serializer."""
+    import json
+
+    from confluent_kafka import SerializingProducer
+    from confluent_kafka.schema_registry.avro import AvroSerializer
+
+    serializer = AvroSerializer(_registry(bench), json.dumps(workload.inline_order_schema()))
+    producer = SerializingProducer(
+        {**common_config(bench.connection), "value.serializer": serializer}
+    )
+    topic = bench.topics.create("confluent_avro_serializing_producer")
+    pairs = repeat(list(zip(bench.order_keys, bench.orders, strict=True)), bench.events)
+    size = _mean_size(bench.order_keys, [b"\0" * 5 + body for body in _avro_bodies(bench)])
+    counter = Delivered()
+    seen = [0]
+
+    def run() -> Sample:
+        produce = producer.produce
+        poll = producer.poll
+        began = time.perf_counter()
+        for key, record in pairs:
+            while True:
+                try:
+                    produce(topic, key=key, value=record, on_delivery=counter)
+                    break
+                except BufferError:
+                    poll(0.01)
+            poll(0)
+        producer.flush(FLUSH_TIMEOUT_S)
+        seconds = time.perf_counter() - began
+        delivered = counter.ok - seen[0]
+        seen[0] = counter.ok
+        return Sample(len(pairs), delivered, int(delivered * size), seconds)
+
+    return Measured(run, lambda: producer.flush(10.0))
+
+
+def confluent_protobuf_path(bench: Bench) -> Measured:
+    """(g) ProtobufSerializer + Producer.produce, as confluent-kafka's protobuf example."""
+    from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    pb2 = bench.protobuf_module()
+    messages = workload.payment_messages(pb2, bench.payments)
+    serializer = ProtobufSerializer(
+        pb2.PaymentAuthorized, _registry(bench), {"use.deprecated.format": False}
+    )
+    topic = bench.topics.create("confluent_protobuf")
+    context = SerializationContext(topic, MessageField.VALUE)
+
+    def serialize(message: Any) -> bytes:
+        return serializer(message, context)  # type: ignore[no-any-return]
+
+    framed = [b"\0" * 6 + message.SerializeToString() for message in messages]
+    size = _mean_size(bench.payment_keys, framed)
+    return _producer_path(
+        bench,
+        topic,
+        records=messages,
+        keys=bench.payment_keys,
+        serialize=serialize,
+        size=size,
+        poll_each=True,
+    )
+
+
+# ---------------------------------------------------------------------------- herald paths
+def _register_references(bench: Bench, cls: type[Any]) -> None:
+    """Register the schemas a generated class references, so auto_register can resolve them."""
+    references = getattr(cls, "REFERENCES", ())
+    if not references:
+        return
+    from confluent_kafka.schema_registry import Schema, SchemaReference
+
+    assert bench.classes is not None
+    by_name = {**bench.classes}
+    by_file = {getattr(c, "SOURCE", None): c for c in bench.classes.values()}
+    client = _registry(bench)
+    for name, subject in references:
+        target = by_name.get(name) or by_file.get(name)
+        if target is None:
+            raise RuntimeError(f"{cls.FULL_NAME} references {name}, which was not generated")
+        _register_references(bench, target)
+        refs = [
+            SchemaReference(n, s, client.get_latest_version(s).version)
+            for n, s in getattr(target, "REFERENCES", ())
+        ]
+        client.register_schema(subject, Schema(target.SCHEMA, target.SCHEMA_FORMAT, refs))
+
+
+def _publisher(bench: Bench, preset: str, config: dict[str, Any] | None = None) -> Any:
+    from publisher import Publisher
+
+    return Publisher(
+        bench.connection.bootstrap_servers,
+        bench.connection.registry_url,
+        preset=preset,
+        config=config,
+        auto_register=True,
+    )
+
+
+def _herald_path(
+    bench: Bench,
+    name: str,
+    full_name: str,
+    records: list[dict[str, Any]],
+    keys: list[bytes],
+    *,
+    batch: bool = False,
+    preset: str = "safe",
+    config: dict[str, Any] | None = None,
+    share: int = 1,
+) -> Measured:
+    cls = bench.event_class(full_name)
+    events = workload.typed_events(cls, records)
+    _register_references(bench, cls)
+    topic = bench.topics.create(name)
+    pub = _publisher(bench, preset, config)
+    pub.preload(cls, topics=[topic])
+    count = max(1, bench.events // share)
+    pairs = repeat(list(zip(events, keys, strict=True)), count)
+    size = sum(len(k) for k in keys) / len(keys) + sum(len(e.encode()) + 5 for e in events) / len(
+        events
+    )
+    tally = pub.tally
+    seen = [tally.delivered]
+
+    def run_single() -> None:
+        publish = pub.publish
+        for event, key in pairs:
+            publish(event, key=key, topic=topic)
+
+    chunks = [pairs[i : i + BATCH] for i in range(0, len(pairs), BATCH)]
+    batches = [([e for e, _ in chunk], [k for _, k in chunk]) for chunk in chunks]
+
+    def run_batch() -> None:
+        publish_many = pub.publish_many
+        for chunk_events, chunk_keys in batches:
+            publish_many(chunk_events, keys=chunk_keys, topic=topic)
+
+    body = run_batch if batch else run_single
+
+    def run() -> Sample:
+        began = time.perf_counter()
+        body()
+        pub.flush(FLUSH_TIMEOUT_S)
+        seconds = time.perf_counter() - began
+        delivered = tally.delivered - seen[0]
+        seen[0] = tally.delivered
+        return Sample(len(pairs), delivered, int(delivered * size), seconds)
+
+    return Measured(run, lambda: pub.close(10.0))
+
+
+def herald_avro_path(bench: Bench) -> Measured:
+    """(b) Publisher.publish of typed OrderPlaced events."""
+    return _herald_path(bench, "herald_avro", workload.ORDER_NAME, bench.orders, bench.order_keys)
+
+
+def herald_avro_batch_path(bench: Bench) -> Measured:
+    """(c) Publisher.publish_many of typed OrderPlaced events, in chunks of BATCH."""
+    return _herald_path(
+        bench,
+        "herald_avro_batch",
+        workload.ORDER_NAME,
+        bench.orders,
+        bench.order_keys,
+        batch=True,
+    )
+
+
+def herald_protobuf_path(bench: Bench) -> Measured:
+    """(f) Publisher.publish of typed PaymentAuthorized events."""
+    return _herald_path(
+        bench, "herald_protobuf", workload.PAYMENT_NAME, bench.payments, bench.payment_keys
+    )
+
+
+def preset_path(preset: str) -> Callable[[Bench], Measured]:
+    """(h) Publisher.publish with one of herald's presets."""
+
+    def build(bench: Bench) -> Measured:
+        return _herald_path(
+            bench,
+            f"preset_{preset}",
+            workload.ORDER_NAME,
+            bench.orders,
+            bench.order_keys,
+            preset=preset,
+        )
+
+    return build
+
+
+def no_batching_path(bench: Bench) -> Measured:
+    """(h) Publisher.publish with batching off; 1/NO_BATCHING_SHARE of the events per round."""
+    return _herald_path(
+        bench,
+        "preset_no_batching",
+        workload.ORDER_NAME,
+        bench.orders,
+        bench.order_keys,
+        config=NO_BATCHING,
+        share=NO_BATCHING_SHARE,
+    )
+
+
+#: Path name → builder, in report order.
+BUILDERS: dict[str, Callable[[Bench], Measured]] = {
+    "raw": raw_path,
+    "herald_avro": herald_avro_path,
+    "herald_avro_batch": herald_avro_batch_path,
+    "confluent_avro": confluent_avro_path,
+    "confluent_avro_serializing_producer": serializing_producer_path,
+    "herald_protobuf": herald_protobuf_path,
+    "confluent_protobuf": confluent_protobuf_path,
+    "preset_safe": preset_path("safe"),
+    "preset_throughput": preset_path("throughput"),
+    "preset_no_batching": no_batching_path,
+}
+
+
+@dataclass
+class Outcome:
+    """What :func:`run` measured, and which paths could not be measured, with why."""
+
+    interleaved: Interleaved
+    skipped: dict[str, str]
+    events: int
+    rounds: int
+
+
+def run(
+    events: int,
+    rounds: int,
+    *,
+    only: Sequence[str] | None = None,
+    connection: Connection | None = None,
+    log: Callable[[str], None] = print,
+) -> Outcome:
+    """Build every path (skipping those that cannot be built), then run interleaved rounds."""
+    connection = connection or Connection.from_env()
+    run_id = uuid.uuid4().hex[:10]
+    names = [name for name in BUILDERS if only is None or name in only]
+    skipped: dict[str, str] = {}
+    built: dict[str, Measured] = {}
+    with tempfile.TemporaryDirectory(prefix="herald-bench-") as tmp:
+        topics = Topics(connection, run_id)
+        bench = Bench(connection, events, topics, Path(tmp))
+        try:
+            for name in names:
+                try:
+                    built[name] = BUILDERS[name](bench)
+                except Exception as exc:
+                    skipped[name] = f"{type(exc).__name__}: {exc}"
+                    log(f"bench: {name} not measured: {skipped[name]}")
+
+            def report(name: str, index: int, sample: Sample) -> None:
+                log(
+                    f"bench: round {index + 1}/{rounds} {name:<36} "
+                    f"{sample.msgs_per_s:>11,.0f} msgs/s  delivered {sample.delivered:,}"
+                    f"/{sample.attempted:,}"
+                )
+
+            result = interleave(
+                {name: path.run for name, path in built.items()}, rounds, on_sample=report
+            )
+            for name, error in result.errors.items():
+                skipped[name] = error
+                log(f"bench: {name} failed: {error}")
+        finally:
+            for path in built.values():
+                try:
+                    path.close()
+                except Exception as exc:
+                    log(f"bench: closing a path failed: {exc}")
+            topics.delete_all()
+    return Outcome(result, skipped, events, rounds)
+
+
+def main() -> None:
+    """Run the publish paths alone (``BENCH_EVENTS``, ``BENCH_ROUNDS``, ``BENCH_PATHS``)."""
+    from benchmarks.harness import ratio
+
+    events = int(os.environ.get("BENCH_EVENTS", "20000"))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
+    only = [p for p in os.environ.get("BENCH_PATHS", "").split(",") if p] or None
+    outcome = run(events, rounds, only=only)
+    summaries = outcome.interleaved.summaries()
+    for name, summary in summaries.items():
+        base = summaries.get(BASELINES[name])
+        vs = ratio(summary, base)
+        print(
+            f"{name:<36} {summary.msgs_per_s_median:>11,.0f} msgs/s "
+            f"[{summary.msgs_per_s_min:,.0f}..{summary.msgs_per_s_max:,.0f}] "
+            f"vs {BASELINES[name]}: {vs if vs is None else round(vs, 2)}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,200 @@
+"""The one record shape every path publishes, in each form a path needs it.
+
+From the example contracts in ``schemas/`` this module builds, deterministically:
+
+- order records (``com.acme.orders.OrderPlaced``, ~9 fields, two line items) as plain dicts,
+  the input confluent-kafka's ``AvroSerializer`` takes;
+- the same order schema with ``Currency`` and ``LineItem`` inlined, for the serializers and for
+  fastavro (herald's generated classes carry references instead);
+- payment records (``acme.payments.v1.PaymentAuthorized``) and the ``_pb2`` classes ``protoc``
+  compiles from the same ``.proto`` files, the input of ``ProtobufSerializer``;
+- herald's generated event classes, from ``herald codegen`` run into a temporary directory,
+  and typed instances built from the very same dicts.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import importlib.util
+import json
+import random
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS = ROOT / "schemas"
+ORDERS = SCHEMAS / "com" / "acme" / "orders"
+ORDER_NAME = "com.acme.orders.OrderPlaced"
+PAYMENT_NAME = "acme.payments.v1.PaymentAuthorized"
+PAYMENT_PROTOS = ("acme/payments/v1/money.proto", "acme/payments/v1/payments.proto")
+
+#: Distinct records per path; publishing cycles through them, so the data is not one constant.
+DISTINCT = 1_000
+
+_SKUS = ("SKU-1001", "SKU-2002", "SKU-3003", "SKU-4004", "SKU-5005")
+_CHANNELS = ("web", "ios", "android")
+
+
+def order_records(count: int = DISTINCT, seed: int = 7) -> list[dict[str, Any]]:
+    """Order dicts keyed by wire names; the same seed gives the same records everywhere."""
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    records = []
+    for index in range(count):
+        items = [
+            {
+                "sku": rng.choice(_SKUS),
+                "quantity": rng.randint(1, 5),
+                "unit_price": round(rng.uniform(1, 200), 2),
+            }
+            for _ in range(2)
+        ]
+        records.append(
+            {
+                "order_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "customer_id": f"customer-{rng.randint(1, 50_000):06d}",
+                "sequence": index + 1,
+                "placed_at": start + timedelta(milliseconds=rng.randint(0, 10**10)),
+                "total_amount": round(sum(i["quantity"] * i["unit_price"] for i in items), 2),
+                "currency": rng.choice(("EUR", "USD", "GBP")),
+                "coupon_code": "SPRING10" if index % 3 == 0 else None,
+                "items": items,
+                "attributes": {"channel": rng.choice(_CHANNELS), "campaign": "spring"},
+            }
+        )
+    return records
+
+
+def payment_records(count: int = DISTINCT, seed: int = 11) -> list[dict[str, Any]]:
+    """Payment dicts keyed by wire names (nested Money, enum by name, timestamp as datetime)."""
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    return [
+        {
+            "payment_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "order_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "amount": {"currency_code": "EUR", "amount_minor": rng.randint(100, 10**6)},
+            "method": rng.choice(("PAYMENT_METHOD_CARD", "PAYMENT_METHOD_BANK_TRANSFER")),
+            "authorized_at": start + timedelta(milliseconds=rng.randint(0, 10**10)),
+            "metadata": {"provider": "acme-pay", "reference": f"ref-{index:06d}"},
+        }
+        for index in range(count)
+    ]
+
+
+def record_keys(records: list[dict[str, Any]], field: str) -> list[bytes]:
+    """Message keys: the record's id as UTF-8 bytes, the same objects for every path."""
+    return [str(record[field]).encode() for record in records]
+
+
+def _inline(node: Any, named: dict[str, dict[str, Any]], namespace: str) -> Any:
+    """Replace the first reference to each named type with its definition (Avro needs that)."""
+    if isinstance(node, str):
+        full = node if "." in node else f"{namespace}.{node}"
+        definition = named.pop(full, None)
+        return _inline(definition, named, namespace) if definition is not None else node
+    if isinstance(node, list):
+        return [_inline(item, named, namespace) for item in node]
+    if isinstance(node, dict):
+        return {key: _inline(value, named, namespace) for key, value in node.items()}
+    return node
+
+
+def inline_order_schema() -> dict[str, Any]:
+    """The OrderPlaced schema as one self-contained document, read from ``schemas/``."""
+    named: dict[str, dict[str, Any]] = {}
+    for path in sorted(ORDERS.glob("*.avsc")):
+        schema = json.loads(path.read_text())
+        named[f"{schema['namespace']}.{schema['name']}"] = schema
+    root = named.pop(ORDER_NAME)
+    return {
+        key: (_inline(value, named, root["namespace"]) if key == "fields" else value)
+        for key, value in root.items()
+    }
+
+
+def compile_protos(out_dir: Path) -> ModuleType:
+    """Compile the payment contracts with protoc (grpcio-tools); return ``payments_pb2``."""
+    from grpc_tools import protoc
+
+    include = Path(protoc.__file__).resolve().parent / "_proto"
+    args = ["protoc", f"-I{SCHEMAS}", f"-I{include}", f"--python_out={out_dir}"]
+    if protoc.main([*args, *(str(SCHEMAS / name) for name in PAYMENT_PROTOS)]) != 0:
+        raise RuntimeError(f"protoc could not compile {PAYMENT_PROTOS} from {SCHEMAS}")
+    return _import_from(out_dir, "acme.payments.v1.payments_pb2")
+
+
+def _import_from(root: Path, dotted: str) -> ModuleType:
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    importlib.invalidate_caches()
+    return importlib.import_module(dotted)
+
+
+def payment_messages(pb2: ModuleType, records: list[dict[str, Any]]) -> list[Any]:
+    """The payment dicts as ``PaymentAuthorized`` protobuf messages."""
+    messages = []
+    for record in records:
+        message = pb2.PaymentAuthorized(
+            payment_id=record["payment_id"],
+            order_id=record["order_id"],
+            method=pb2.PaymentMethod.Value(record["method"]),
+            metadata=record["metadata"],
+        )
+        message.amount.currency_code = record["amount"]["currency_code"]
+        message.amount.amount_minor = record["amount"]["amount_minor"]
+        message.authorized_at.FromDatetime(record["authorized_at"])
+        messages.append(message)
+    return messages
+
+
+def generate_events(out_dir: Path, timeout: float = 300.0) -> dict[str, type[Any]]:
+    """Run ``herald codegen`` into ``out_dir`` and return its event classes by full name."""
+    herald = Path(sys.executable).with_name("herald")
+    command = [str(herald), "codegen", "--schemas", str(SCHEMAS), "--out", str(out_dir)]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"`{' '.join(command)}` exited {done.returncode}: "
+            f"{(done.stderr or done.stdout).strip()[-800:]}"
+        )
+    return event_classes(out_dir)
+
+
+def _modules(root: Path) -> Iterator[str]:
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "__init__.py" or "_pb2" in path.name:
+            continue
+        yield ".".join(path.relative_to(root).with_suffix("").parts)
+
+
+def event_classes(root: Path) -> dict[str, type[Any]]:
+    """Every generated ``Event`` subclass found under ``root``, by its FULL_NAME."""
+    from publisher.event import Event
+
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    importlib.invalidate_caches()
+    found: dict[str, type[Any]] = {}
+    for dotted in _modules(root):
+        module = importlib.import_module(dotted)
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Event) and value is not Event:
+                name = getattr(value, "FULL_NAME", None)
+                if isinstance(name, str) and value.__module__ == module.__name__:
+                    found[name] = value
+    return found
+
+
+def typed_events(cls: type[Any], records: list[dict[str, Any]]) -> list[Any]:
+    """Typed instances built from the same dicts the serializers get (validated once, here)."""
+    return [cls.from_dict(copy.deepcopy(record)) for record in records]
