@@ -1,17 +1,19 @@
 """Protobuf schema text -> descriptors with source positions, and a type table per schema.
 
-A schema text and its imports (by import path) are compiled by protoc into
-``FileDescriptorProto``s with source info. :class:`ProtoSchema` indexes every message and
-enum by full name (the schema's own file and its imports alike), remembers which are map
-entries, and turns a descriptor's source path into a ``file:line:col`` in the text the user
-wrote.
+A schema text and its imports (by import path) are compiled by the catalog's protoc wrapper
+into ``FileDescriptorProto``s with source info (or come ready-compiled from a catalog).
+:class:`ProtoSchema` indexes every message and enum by full name (the schema's own file and
+its imports alike), remembers which are map entries, and turns a descriptor's source path
+into a ``file:line:col`` in the text the user wrote.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from google.protobuf.descriptor_pb2 import (
@@ -20,7 +22,8 @@ from google.protobuf.descriptor_pb2 import (
     FileDescriptorProto,
 )
 
-from codegen.compat.protoc import compile_sources
+from codegen.catalog.protobuf import run_protoc
+from codegen.errors import SchemaParseError
 from codegen.findings import Location
 
 # Field numbers inside descriptor.proto, for SourceCodeInfo paths.
@@ -31,6 +34,8 @@ MESSAGE_NESTED = 3
 MESSAGE_ENUM = 4
 MESSAGE_ONEOF = 8
 ENUM_VALUE = 2
+#: File name for a schema whose path does not end in .proto or clashes with an import.
+_MAIN_FALLBACK = "__schema__.proto"
 
 
 @dataclass(eq=False, slots=True)
@@ -140,18 +145,54 @@ def _proto_file(descriptor: FileDescriptorProto, path: str, text: str) -> ProtoF
     return ProtoFile(descriptor, path, digest, spans)
 
 
-def parse_protobuf(path: str, text: str, references: Mapping[str, str]) -> ProtoSchema:
-    """Compile a schema and its imports (import path -> text) into a :class:`ProtoSchema`."""
-    main_name, files = compile_sources(path, text, references)
-    by_name = {f.name: f for f in files}
-    main = _proto_file(by_name[main_name], path, text)
+def schema_from_descriptors(
+    main: FileDescriptorProto,
+    path: str,
+    text: str,
+    imports: Iterable[tuple[FileDescriptorProto, str, str]],
+) -> ProtoSchema:
+    """Index a compiled file and its imports (descriptor, shown path, text) as one schema."""
+    main_file = _proto_file(main, path, text)
     types: dict[str, TypeInfo] = {}
-    for name, desc in by_name.items():
-        if name == main_name:
+    for descriptor, dep_path, dep_text in imports:
+        if descriptor.name == main.name:
             continue
-        dep = _proto_file(desc, name, references.get(name, name))
-        for info in _walk_types(dep, local=False):
+        for info in _walk_types(_proto_file(descriptor, dep_path, dep_text), local=False):
             types[info.full_name] = info
-    for info in _walk_types(main, local=True):
+    for info in _walk_types(main_file, local=True):
         types[info.full_name] = info
-    return ProtoSchema(main, types)
+    return ProtoSchema(main_file, types)
+
+
+def _main_name(path: str, references: Mapping[str, str]) -> str:
+    name = PurePosixPath(path.replace("\\", "/")).name
+    if not name.endswith(".proto") or name in references:
+        return _MAIN_FALLBACK
+    return name
+
+
+def parse_protobuf(path: str, text: str, references: Mapping[str, str]) -> ProtoSchema:
+    """Compile a schema and its imports (import path -> text) into a :class:`ProtoSchema`.
+
+    Registry schemas are texts, not files: they are written to a temporary folder (imports
+    at their import paths) and compiled by the catalog's protoc wrapper; an error in the
+    schema itself is reported against ``path``.
+    """
+    main_name = _main_name(path, references)
+    with tempfile.TemporaryDirectory(prefix="herald-compat-") as tmp:
+        root = Path(tmp)
+        for import_path, ref_text in references.items():
+            target = (root / import_path).resolve()
+            if root.resolve() not in target.parents:
+                raise SchemaParseError(import_path, 0, 0, "import path leaves the schema folder")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(ref_text, encoding="utf-8")
+        (root / main_name).write_text(text, encoding="utf-8")
+        try:
+            compiled = run_protoc([main_name], [root])
+        except SchemaParseError as exc:
+            shown = path if PurePosixPath(exc.path).name == main_name else exc.path
+            raise SchemaParseError(shown, exc.line, exc.col, exc.message) from None
+    by_name = {f.name: f for f in compiled.file}
+    imports = [(f, f.name, references.get(f.name, "")) for f in compiled.file]
+    return schema_from_descriptors(by_name[main_name], path, text, imports)
