@@ -187,8 +187,7 @@ class Bench:
     workdir: Path
     orders: list[dict[str, Any]] = field(default_factory=workload.order_records)
     payments: list[dict[str, Any]] = field(default_factory=workload.payment_records)
-    classes: dict[str, type[Any]] | None = None
-    classes_error: str | None = None
+    classes: dict[str, type[Any]] = field(default_factory=dict)
     pb2: Any = None
 
     def __post_init__(self) -> None:
@@ -196,20 +195,11 @@ class Bench:
         self.payment_keys = workload.record_keys(self.payments, "payment_id")
 
     def event_class(self, full_name: str) -> type[Any]:
-        """The generated class for ``full_name``, generating once; raises when codegen cannot."""
-        if self.classes is None and self.classes_error is None:
-            try:
-                self.classes = workload.generate_events(self.workdir / "events")
-            except Exception as exc:
-                self.classes_error = f"herald codegen failed: {exc}"
-        if self.classes_error is not None:
-            raise RuntimeError(self.classes_error)
-        assert self.classes is not None
+        """The generated class for ``full_name`` (generated once, its references registered)."""
         if full_name not in self.classes:
-            raise RuntimeError(
-                f"herald codegen generated no class for {full_name} "
-                f"(found: {', '.join(sorted(self.classes)) or 'none'})"
-            )
+            cls = workload.generate_events(full_name, self.workdir)
+            workload.register_references(_registry(self), full_name)
+            self.classes[full_name] = cls
         return self.classes[full_name]
 
     def protobuf_module(self) -> Any:
@@ -411,29 +401,6 @@ def confluent_protobuf_path(bench: Bench) -> Measured:
 
 
 # ---------------------------------------------------------------------------- herald paths
-def _register_references(bench: Bench, cls: type[Any]) -> None:
-    """Register the schemas a generated class references, so auto_register can resolve them."""
-    references = getattr(cls, "REFERENCES", ())
-    if not references:
-        return
-    from confluent_kafka.schema_registry import Schema, SchemaReference
-
-    assert bench.classes is not None
-    by_name = {**bench.classes}
-    by_file = {getattr(c, "SOURCE", None): c for c in bench.classes.values()}
-    client = _registry(bench)
-    for name, subject in references:
-        target = by_name.get(name) or by_file.get(name)
-        if target is None:
-            raise RuntimeError(f"{cls.FULL_NAME} references {name}, which was not generated")
-        _register_references(bench, target)
-        refs = [
-            SchemaReference(n, s, client.get_latest_version(s).version)
-            for n, s in getattr(target, "REFERENCES", ())
-        ]
-        client.register_schema(subject, Schema(target.SCHEMA, target.SCHEMA_FORMAT, refs))
-
-
 def _publisher(bench: Bench, preset: str, config: dict[str, Any] | None = None) -> Any:
     from publisher import Publisher
 
@@ -460,7 +427,6 @@ def _herald_path(
 ) -> Measured:
     cls = bench.event_class(full_name)
     events = workload.typed_events(cls, records)
-    _register_references(bench, cls)
     topic = bench.topics.create(name)
     pub = _publisher(bench, preset, config)
     pub.preload(cls, topics=[topic])

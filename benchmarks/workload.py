@@ -22,7 +22,6 @@ import random
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -155,44 +154,54 @@ def payment_messages(pb2: ModuleType, records: list[dict[str, Any]]) -> list[Any
     return messages
 
 
-def generate_events(out_dir: Path, timeout: float = 300.0) -> dict[str, type[Any]]:
-    """Run ``herald codegen`` into ``out_dir`` and return its event classes by full name."""
+#: Schema roots ``herald codegen`` gets per event: the Avro orders alone (their package does not
+#: need the Protobuf generator), the payments with the whole tree (imports are root-relative).
+CODEGEN_ROOTS: dict[str, Path] = {ORDER_NAME: SCHEMAS / "com", PAYMENT_NAME: SCHEMAS}
+
+
+def generate_events(full_name: str, out_root: Path, timeout: float = 300.0) -> type[Any]:
+    """Run ``herald codegen`` for ``full_name``'s schemas and return its generated class.
+
+    It runs in ``out_root`` (no ``herald.toml`` there, so no topic bindings) and writes a package
+    named after the event, so several generated packages can be imported side by side.
+    """
+    package = "herald_" + full_name.rsplit(".", 1)[-1].lower()
+    out = out_root / package
     herald = Path(sys.executable).with_name("herald")
-    command = [str(herald), "codegen", "--schemas", str(SCHEMAS), "--out", str(out_dir)]
+    command = [str(herald), "codegen", "--schemas", str(CODEGEN_ROOTS[full_name])]
+    command += ["--out", str(out)]
     done = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        command, cwd=out_root, capture_output=True, text=True, timeout=timeout, check=False
     )
     if done.returncode != 0:
-        raise RuntimeError(
-            f"`{' '.join(command)}` exited {done.returncode}: "
-            f"{(done.stderr or done.stdout).strip()[-800:]}"
-        )
-    return event_classes(out_dir)
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise RuntimeError(f"herald codegen exited {done.returncode}: {' | '.join(lines[-3:])}")
+    types: dict[str, type[Any]] = _import_from(out_root, package).TYPES
+    if full_name not in types:
+        raise RuntimeError(f"herald codegen generated no class for {full_name}")
+    return types[full_name]
 
 
-def _modules(root: Path) -> Iterator[str]:
-    for path in sorted(root.rglob("*.py")):
-        if path.name == "__init__.py" or "_pb2" in path.name:
-            continue
-        yield ".".join(path.relative_to(root).with_suffix("").parts)
+def register_references(client: Any, full_name: str) -> None:
+    """Register the files ``full_name`` references, as ``herald register`` lays them out.
 
+    The publisher looks up (or, with auto_register, registers) the event's own schema; the
+    subjects its references name must exist first.
+    """
+    from confluent_kafka.schema_registry import Schema, SchemaReference
 
-def event_classes(root: Path) -> dict[str, type[Any]]:
-    """Every generated ``Event`` subclass found under ``root``, by its FULL_NAME."""
-    from publisher.event import Event
+    from codegen.catalog import load_catalog
+    from codegen.catalog.registry_form import dependency_closure, reference_subject, registry_form
 
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    importlib.invalidate_caches()
-    found: dict[str, type[Any]] = {}
-    for dotted in _modules(root):
-        module = importlib.import_module(dotted)
-        for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Event) and value is not Event:
-                name = getattr(value, "FULL_NAME", None)
-                if isinstance(name, str) and value.__module__ == module.__name__:
-                    found[name] = value
-    return found
+    catalog = load_catalog([CODEGEN_ROOTS[full_name]])
+    versions: dict[str, int] = {}
+    for dependency in dependency_closure(catalog, catalog.get(full_name).file):
+        form = registry_form(catalog, dependency, versions)
+        refs = [SchemaReference(r.name, r.subject, r.version) for r in form.references]
+        subject = reference_subject(dependency)
+        schema = Schema(form.text, form.schema_type, refs)
+        client.register_schema(subject, schema)
+        versions[subject] = client.lookup_schema(subject, schema).version
 
 
 def typed_events(cls: type[Any], records: list[dict[str, Any]]) -> list[Any]:
