@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from codegen.catalog import AvroNamedType, Catalog, file_text, reference_name, reference_subject
@@ -52,6 +53,17 @@ LOGICAL_BASES: dict[str, frozenset[str]] = {
 }
 #: Module that holds types without a namespace.
 DEFAULT_MODULE = "_default"
+
+
+def source_of(path: Path, root: Path) -> str:
+    """A file's path for the generated stamp: its schema folder's name, then the path inside.
+
+    Independent of the working directory, so output is the same from any folder or machine.
+    """
+    try:
+        return f"{root.name}/{path.relative_to(root).as_posix()}"
+    except ValueError:
+        return path.name
 
 
 def namespace_of(full_name: str) -> str:
@@ -180,12 +192,13 @@ class _Builder:
             schema_text=file_text(schema_file),
             references=refs,
             bindings=self.bindings.get(named.full_name, ()),
-            source=named.path,
+            source=source_of(schema_file.path, schema_file.root),
         )
 
     def enum(self, named: AvroNamedType) -> EnumDef:
         where = self.where(named)
         node = named.schema
+        schema_file = self.catalog.avro_file(named.path)
         py_name = python_name(check_name(short_name(named.full_name), "enum name", where), set())
         taken: set[str] = set()
         symbols = tuple(
@@ -201,7 +214,7 @@ class _Builder:
             symbols=symbols,
             doc=doc if isinstance(doc, str) else None,
             default=default if isinstance(default, str) else None,
-            source=named.path,
+            source=source_of(schema_file.path, schema_file.root),
         )
 
 

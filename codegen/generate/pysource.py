@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -173,6 +174,24 @@ def py_literal(value: object) -> str:
     raise GenerationError(f"cannot write {type(value).__name__} {value!r} as a Python literal")
 
 
+#: Single-comparison checks and their negations, so ``if not (...)`` never reads ``not (a is b)``.
+_NEGATIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(type\([\w.]+\)) is ([\w.]+)$"), r"\1 is not \2"),
+    (re.compile(r"^(type\([\w.]+\)) in (\([\w., ]+\))$"), r"\1 not in \2"),
+    (re.compile(r"^([\w.]+) is None$"), r"\1 is not None"),
+    (re.compile(r"^isinstance\((.+)\)$"), r"not isinstance(\1)"),
+)
+
+
+def negate(expr: str) -> str:
+    """The negation of a check expression, written the way linters expect."""
+    if " and " not in expr and " or " not in expr:
+        for pattern, replacement in _NEGATIONS:
+            if pattern.match(expr):
+                return pattern.sub(replacement, expr)
+    return f"not ({expr})"
+
+
 def docstring(text: str) -> str:
     """A triple-quoted docstring literal whose content cannot end the string or add code."""
     out = []
@@ -304,7 +323,19 @@ class Fragments:
             inner = self.check(t.values, x, depth + 1)
             pairs = f"for {k}, {x} in {v}.items()"
             return f"type({v}) is dict and all(type({k}) is str and {inner} {pairs})"
-        return " or ".join(f"({self.check(b, v, depth)})" for b in t.branches)
+        named = [
+            self.ctx.ref(b.full_name) for b in t.branches if isinstance(b, RecordRef | EnumRef)
+        ]
+        tests = [
+            f"({self.check(b, v, depth)})"
+            for b in t.branches
+            if not isinstance(b, RecordRef | EnumRef)
+        ]
+        if len(named) == 1:
+            tests.append(f"isinstance({v}, {named[0]})")
+        elif named:
+            tests.append(f"isinstance({v}, ({', '.join(named)}))")
+        return " or ".join(tests)
 
     # -- encoding ----------------------------------------------------------------------------
     def encode(self, t: AvroType, v: str, depth: int = 0) -> list[str]:
@@ -355,25 +386,26 @@ class Fragments:
         return self.encode_union(t, v, depth)
 
     def encode_union(self, t: UnionType, v: str, depth: int) -> list[str]:
+        """Branch on the value's Python type (most specific first); write index and value."""
         lines: list[str] = []
         order = sorted(range(len(t.branches)), key=lambda i: _union_rank(t.branches[i]))
+        optional = len(t.branches) == 2 and Primitive("null") in t.branches
         for n, index in enumerate(order):
             branch = t.branches[index]
             test = f"{v} is None" if branch == Primitive("null") else self.check(branch, v, depth)
-            head = "if" if n == 0 else "elif"
-            if n == len(order) - 1 and n > 0:
+            if optional and n == 1:
                 lines.append("else:")
             else:
-                lines.append(f"{head} {test}:")
-            lines.append(
-                f"    out.append({index * 2})"
-                if index < 64
-                else f"    _h_bin.write_long(out, {index})"
-            )
+                lines.append(f"{'if' if n == 0 else 'elif'} {test}:")
+            if index < 64:
+                lines.append(f"    out.append({index * 2})")
+            else:
+                self.ctx.need("bin")
+                lines.append(f"    _h_bin.write_long(out, {index})")
             lines.extend("    " + line for line in self.encode(branch, v, depth + 1))
-        if len(order) == 1:
+        if not optional:
             lines.append("else:")
-            lines.append("    raise TypeError('value does not fit the union')")
+            lines.append("    raise TypeError('the value fits no branch of the union')")
         return lines
 
     def enum_table(self, full_name: str, table: str = "_h_idx_") -> str:
@@ -514,7 +546,7 @@ class Fragments:
         if isinstance(t, UnionType):
             t = t.branches[0]  # Avro: a union's default belongs to its first branch
         expr = self.default_value(t, f.default, f)
-        if isinstance(t, ArrayType | MapType | RecordRef):
+        if isinstance(t, ArrayType | MapType | RecordRef) or "(" in expr:
             self.ctx.need("dc")
             factory = {"[]": "list", "{}": "dict"}.get(expr, f"lambda: {expr}")
             return f" = _h_dc.field(default_factory={factory})"

@@ -27,7 +27,7 @@ from codegen.generate.model import (
     PackageModel,
     RecordDef,
 )
-from codegen.generate.pysource import Fragments, ModuleContext, docstring, py_literal
+from codegen.generate.pysource import Fragments, ModuleContext, docstring, negate, py_literal
 from publisher.event import Binding
 
 #: First line of every generated file; also how stale generated files are recognised.
@@ -103,7 +103,7 @@ def _record_view(rec: RecordDef, frag: Fragments) -> dict[str, Any]:
                 "default": frag.default(f) if f.has_default else "",
                 "has_default": f.has_default,
                 "doc": docstring(f.doc) if f.doc else "",
-                "check": frag.check(f.type, f"self.{f.py_name}"),
+                "check": negate(frag.check(f.type, f"self.{f.py_name}")),
                 "describe": frag.describe(f.type),
                 "encode": encode,
                 "decode": frag.decode(f.type, f"_h_f{index}"),
