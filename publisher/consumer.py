@@ -143,7 +143,9 @@ class TypedConsumer:
         topics: Sequence[str] = (),
         config: Mapping[str, Any] | None = None,
     ) -> None:
+        self._own_resolver = resolver is None
         resolver = resolver or SchemaResolver(registry_url, config=registry_config)
+        self.resolver = resolver
         self.deserializer = TypedDeserializer(classes, resolver, topics=topics)
         settings = {
             "bootstrap.servers": bootstrap_servers,
@@ -201,8 +203,10 @@ class TypedConsumer:
             raise PublisherError(f"offset commit failed: {exc}") from None
 
     def close(self) -> None:
-        """Leave the group and release the consumer."""
+        """Leave the group and release the consumer (and the registry client it created)."""
         self.consumer.close()
+        if self._own_resolver:
+            self.resolver.close()
 
     def __enter__(self) -> TypedConsumer:
         """Use as a context manager."""

@@ -14,15 +14,17 @@ Mapping from the statistics document (times are microseconds there, seconds here
 ==========================================  ==============================================
 metric                                       source
 ==========================================  ==============================================
-herald_broker_request_latency_seconds        brokers[*].rtt.avg / .p99 (label ``stat``)
+herald_broker_request_latency_seconds        brokers[*].rtt.avg / .p99 (label ``stat``) (*)
 herald_broker_retries                        brokers[*].txretries
 herald_queue_messages / _bytes               msg_cnt / msg_size
 herald_messages_delivered/failed_total       the publisher's delivery callbacks
 herald_transactions_committed/aborted_total  Publisher.transaction outcomes
-herald_topic_batch_size_bytes                topics[*].batchsize.avg / .p99
-herald_topic_batch_messages                  topics[*].batchcnt.avg
+herald_topic_batch_size_bytes                topics[*].batchsize.avg / .p99 (*)
+herald_topic_batch_messages                  topics[*].batchcnt.avg (*)
 herald_topic_compression_ratio               Δ Σ partitions.txbytes / batchsize.sum
 ==========================================  ==============================================
+
+(*) windowed statistics: an interval without requests or batches keeps the last value.
 """
 
 from __future__ import annotations
@@ -96,17 +98,20 @@ class PublisherMetrics:
                 if broker.get("nodeid", -1) < 0:
                     continue  # bootstrap placeholder, replaced by the learned broker
                 rtt = broker.get("rtt", {})
-                latency = m["broker_request_latency_seconds"]
-                latency.labels(client, name, "avg").set(rtt.get("avg", 0) / _MICROS)
-                latency.labels(client, name, "p99").set(rtt.get("p99", 0) / _MICROS)
+                if rtt.get("cnt", 0) > 0:  # windows without requests keep the last value
+                    latency = m["broker_request_latency_seconds"]
+                    latency.labels(client, name, "avg").set(rtt.get("avg", 0) / _MICROS)
+                    latency.labels(client, name, "p99").set(rtt.get("p99", 0) / _MICROS)
                 m["broker_retries"].labels(client, name).set(broker.get("txretries", 0))
             for topic, info in stats.get("topics", {}).items():
                 batch = info.get("batchsize", {})
-                m["topic_batch_size_bytes"].labels(client, topic, "avg").set(batch.get("avg", 0))
-                m["topic_batch_size_bytes"].labels(client, topic, "p99").set(batch.get("p99", 0))
-                m["topic_batch_messages"].labels(client, topic).set(
-                    info.get("batchcnt", {}).get("avg", 0)
-                )
+                if batch.get("cnt", 0) > 0:  # windows without batches keep the last value
+                    sizes = m["topic_batch_size_bytes"]
+                    sizes.labels(client, topic, "avg").set(batch.get("avg", 0))
+                    sizes.labels(client, topic, "p99").set(batch.get("p99", 0))
+                    m["topic_batch_messages"].labels(client, topic).set(
+                        info.get("batchcnt", {}).get("avg", 0)
+                    )
                 sent = sum(
                     int(p.get("txbytes", 0))
                     for pid, p in info.get("partitions", {}).items()

@@ -551,6 +551,7 @@ class Publisher:
             self._stop.set()
             if self._poller.is_alive() and self._poller is not threading.current_thread():
                 self._poller.join(timeout=5.0)
+            self._resolver.close()
 
     def __enter__(self) -> Publisher:
         """Use as a context manager: close (with flush) on exit."""

@@ -68,6 +68,7 @@ class SchemaResolver:
         client: Any = None,
     ) -> None:
         self._url = url or ""
+        self._owns_client = client is None
         if client is None:
             if not url:
                 raise RegistryUnavailableError(
@@ -78,6 +79,11 @@ class SchemaResolver:
         self.auto_register = auto_register
         self._ids: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the registry client's connections if this resolver created it."""
+        if self._owns_client:
+            self.client.close()
 
     def _where(self) -> str:
         return redact_url(self._url) if self._url else "the Schema Registry"

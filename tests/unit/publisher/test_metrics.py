@@ -24,12 +24,12 @@ def stats(txbytes: int, batch_sum: int) -> str:
                     "nodeid": 1,
                     "nodename": "127.0.0.1:9092",
                     "txretries": 3,
-                    "rtt": {"avg": 1500, "p99": 9000},
+                    "rtt": {"avg": 1500, "p99": 9000, "cnt": 4},
                 },
             },
             "topics": {
                 "orders": {
-                    "batchsize": {"avg": 800, "p99": 2000, "sum": batch_sum},
+                    "batchsize": {"avg": 800, "p99": 2000, "sum": batch_sum, "cnt": 2},
                     "batchcnt": {"avg": 40},
                     "partitions": {
                         "0": {"txbytes": txbytes},
