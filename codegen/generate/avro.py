@@ -231,7 +231,8 @@ def build_avro_modules(
     enums: dict[str, EnumDef] = {}
     for full_name in sorted(catalog.avro_types):
         named = catalog.avro_types[full_name]
-        check_full_name(full_name, "full name", builder.where(named))
+        check_full_name(namespace_of(full_name), "namespace", builder.where(named))
+        check_name(short_name(full_name), f"{named.kind} name", builder.where(named))
         if named.kind == "record":
             records[full_name] = builder.record(named)
         elif named.kind == "enum":

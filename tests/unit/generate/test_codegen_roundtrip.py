@@ -16,11 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codegen.catalog import Catalog, dependency_closure
+from codegen.catalog import Catalog, dependency_closure, load_catalog
 from tests.golden.regenerate import SCHEMAS
 from tests.unit.generate.avro_values import AvroValues
-
-from codegen.catalog import load_catalog
 
 _CATALOG = load_catalog([SCHEMAS])
 RECORDS = sorted(n for n, t in _CATALOG.avro_types.items() if t.kind == "record")

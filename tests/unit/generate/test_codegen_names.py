@@ -1,0 +1,102 @@
+"""Names and text from schemas: validated, escaped, never pasted into code."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from codegen.catalog import load_catalog
+from codegen.generate import GenerationError, generate_files
+from codegen.generate.model import python_name
+from codegen.generate.pysource import docstring
+
+INJECTIONS = [
+    ("record name", {"name": "Evil():\n    import os\nclass X", "fields": []}),
+    (
+        "field name",
+        {"name": "Ok", "fields": [{"name": "x: int = 0\n    import os", "type": "int"}]},
+    ),
+    (
+        "enum symbol",
+        {
+            "name": "Ok",
+            "fields": [
+                {
+                    "name": "e",
+                    "type": {"type": "enum", "name": "E", "symbols": ["A = __import__('os')"]},
+                }
+            ],
+        },
+    ),
+    ("namespace", {"name": "Ok", "namespace": "a;import os", "fields": []}),
+    ("field name", {"name": "Ok", "fields": [{"name": "naïve", "type": "int"}]}),
+]
+
+
+def _catalog(tmp_path: Path, schema: dict[str, Any]) -> Any:
+    (tmp_path / "evil.avsc").write_text(json.dumps({"type": "record", **schema}), "utf-8")
+    return load_catalog([tmp_path])
+
+
+@pytest.mark.parametrize(("what", "schema"), INJECTIONS)
+def test_injection_in_a_name_is_rejected(tmp_path: Path, what: str, schema: dict[str, Any]) -> None:
+    catalog = _catalog(tmp_path, schema)
+    with pytest.raises(GenerationError) as info:
+        generate_files(catalog, "events")
+    message = str(info.value)
+    assert what in message
+    assert "is not a valid name" in message or "invalid component" in message
+    assert "evil.avsc" in message
+
+
+def test_doc_text_cannot_escape_its_docstring(tmp_path: Path) -> None:
+    doc = 'end """ + __import__("os").system("x") + """ \\ and \u2028 \x00 done"'
+    schema = {"name": "Doc", "doc": doc, "fields": [{"name": "f", "type": "int", "doc": doc}]}
+    files = generate_files(_catalog(tmp_path, schema), "events")
+    tree = ast.parse(files["_default.py"])
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Doc")
+    assert ast.get_docstring(cls, clean=False) == doc.replace("\t", "    ")
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    assert not any(isinstance(c.func, ast.Name) and c.func.id == "__import__" for c in calls)
+
+
+@pytest.mark.parametrize(
+    ("wire", "expected"),
+    [
+        ("class", "class_"),
+        ("from", "from_"),
+        ("encode", "encode_"),
+        ("to_dict", "to_dict_"),
+        ("FULL_NAME", "FULL_NAME_"),
+        ("str", "str_"),
+        ("_h_enc", "_h_enc_"),
+        ("__secret", "__secret__"),
+        ("amount", "amount"),
+    ],
+)
+def test_python_names_escape_keywords_and_contract_names(wire: str, expected: str) -> None:
+    assert python_name(wire, set()) == expected
+
+
+def test_escaped_names_clash_with_nothing() -> None:
+    taken: set[str] = set()
+    assert [python_name(w, taken) for w in ("class_", "class")] == ["class_", "class__"]
+
+
+def test_escaped_fields_keep_their_wire_names(golden_package: ModuleType) -> None:
+    order_cls = golden_package.TYPES["com.example.shop.Order"]
+    fields = order_cls.__dataclass_fields__
+    assert {"class_", "from_", "encode_", "to_dict_"} <= set(fields)
+    status = golden_package.com.example.shop.Status
+    assert status.class_.value == "class"
+    assert status.None_.value == "None"
+
+
+def test_docstring_literal_round_trips() -> None:
+    text = 'a """ b \\ c\nd'
+    assert ast.literal_eval(docstring(text)).strip() == text

@@ -1,0 +1,149 @@
+"""Invalid values raise EventValidationError naming the class and the field; bad bytes too."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import decimal
+import uuid
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from publisher.errors import EventDecodeError, EventValidationError
+
+UTC = dt.UTC
+
+
+def money(pkg: ModuleType, amount: str = "12.50") -> Any:
+    common = pkg.com.example.common
+    return common.Money(amount=decimal.Decimal(amount), currency=common.Currency.USD)
+
+
+def order_dict(pkg: ModuleType) -> dict[str, Any]:
+    return {
+        "id": uuid.UUID(int=7),
+        "total": {"amount": decimal.Decimal("3.10"), "currency": "EUR"},
+        "class": "gold",
+        "payment": {"last4": "4242", "hash": b"0123456789abcdef"},
+        "checksum": b"\x01" * 16,
+    }
+
+
+def timing_kwargs() -> dict[str, Any]:
+    return {
+        "price": decimal.Decimal("1.250"),
+        "fixed_price": decimal.Decimal("-3.5"),
+        "at_millis": dt.time(1, 2, 3),
+        "at_micros": dt.time(1, 2, 3, 4),
+        "ts_micros": dt.datetime(2026, 1, 1, tzinfo=UTC),
+        "local_millis": dt.datetime(2026, 1, 1),
+        "local_micros": dt.datetime(2026, 1, 1),
+    }
+
+
+def test_defaults_fill_in_and_mutable_defaults_are_not_shared(golden_package: ModuleType) -> None:
+    order_cls = golden_package.TYPES["com.example.shop.Order"]
+    a, b = (
+        order_cls.from_dict(order_dict(golden_package)),
+        order_cls.from_dict(order_dict(golden_package)),
+    )
+    assert a.status.value == "NEW"
+    assert a.tags == {"source": "web"}
+    assert a.tags is not b.tags
+    assert a.lines == []
+    assert a.lines is not b.lines
+    assert a.priority == -1
+    assert a.to_dict_ == 0.5
+    timing = golden_package.TYPES["com.example.shop.Timing"](**timing_kwargs())
+    assert timing.day == dt.date(2022, 1, 8)
+    assert timing.ts_millis == dt.datetime(1970, 1, 1, tzinfo=UTC)
+    assert timing.trace == uuid.UUID(int=1)
+
+
+def test_instances_are_frozen(golden_package: ModuleType) -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        money(golden_package).amount = decimal.Decimal(1)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("price", 1.25, "expected decimal.Decimal"),
+        ("price", decimal.Decimal("1.2345"), "decimal(9,3)"),
+        ("price", decimal.Decimal("1234567.0"), "decimal(9,3)"),
+        ("ts_micros", dt.datetime(2026, 1, 1), "naive datetime"),
+        ("local_millis", dt.datetime(2026, 1, 1, tzinfo=UTC), "naive datetime.datetime"),
+        ("at_millis", "01:02:03", "datetime.time"),
+        ("trace", "not-a-uuid", "uuid.UUID"),
+    ],
+)
+def test_invalid_logical_values_name_class_and_field(
+    golden_package: ModuleType, field: str, value: object, words: str
+) -> None:
+    timing_cls = golden_package.TYPES["com.example.shop.Timing"]
+    with pytest.raises(EventValidationError) as info:
+        timing_cls(**{**timing_kwargs(), field: value})
+    assert info.value.cls_name == "Timing"
+    assert info.value.field == field
+    assert words in str(info.value)
+    assert str(info.value).startswith(f"Timing.{field}: ")
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"priority": 2**63}, "priority", "expected long"),
+        ({"priority": True}, "priority", "expected long"),
+        ({"class": None}, "class", "expected string"),
+        ({"checksum": b"short"}, "checksum", "bytes of length 16"),
+        ({"status": "LOST"}, "status", "not a valid Status"),
+        (
+            {
+                "lines": [
+                    {"sku": "a", "quantity": 2**31, "unit_price": {"amount": decimal.Decimal(1)}}
+                ]
+            },
+            "quantity",
+            "expected int",
+        ),
+        ({"tags": {"a": 1}}, "tags", "map<string"),
+        ({"ref": 1.5}, "ref", "expected null"),
+        ({"bogus": 1}, "bogus", "unknown field"),
+    ],
+)
+def test_invalid_values_from_dict_name_class_and_field(
+    golden_package: ModuleType, change: dict[str, Any], field: str, words: str
+) -> None:
+    order_cls = golden_package.TYPES["com.example.shop.Order"]
+    with pytest.raises(EventValidationError) as info:
+        order_cls.from_dict({**order_dict(golden_package), **change})
+    assert info.value.field == field
+    assert words in str(info.value)
+
+
+def test_missing_required_field(golden_package: ModuleType) -> None:
+    data = order_dict(golden_package)
+    del data["checksum"]
+    with pytest.raises(EventValidationError, match=r"^Order\.checksum: required field is missing"):
+        golden_package.TYPES["com.example.shop.Order"].from_dict(data)
+
+
+def test_in_place_mutation_of_a_list_is_caught_at_encode(golden_package: ModuleType) -> None:
+    cat_cls = golden_package.TYPES["com.example.shop.Category"]
+    cat = cat_cls(name="root")
+    cat.children.append("not a category")
+    with pytest.raises(EventValidationError, match=r"Category\.children"):
+        cat.encode()
+
+
+def test_bad_bytes_raise_decode_errors(golden_package: ModuleType) -> None:
+    money_cls = golden_package.TYPES["com.example.common.Money"]
+    body = money(golden_package).encode()
+    with pytest.raises(EventDecodeError, match="cannot decode Money"):
+        money_cls.decode(body[:-2])
+    with pytest.raises(EventDecodeError, match="trailing byte"):
+        money_cls.decode(body + b"\x00")
+    with pytest.raises(EventDecodeError, match="cannot decode Money"):
+        money_cls.decode(body[:-1] + b"\x7e")  # enum index 63: out of range
