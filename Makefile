@@ -46,5 +46,15 @@ stack-down: install
 stack-status: install
 	$(STACK) status
 
+# Side-by-side publish benchmarks on a real stack of their own (.stack/bench), or on the user's
+# cluster when KAFKA_BOOTSTRAP_SERVERS + SCHEMA_REGISTRY_URL are set. BENCH_EVENTS=N scales it.
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(STACK) --state .stack/bench run -- $(BIN)/python -m benchmarks.report
+
 clean:
 	rm -rf $(VENV) build .stack .mypy_cache .ruff_cache .pytest_cache

@@ -121,7 +121,7 @@ class Topics:
 
     def create(self, path: str, timeout: float = 30.0) -> str:
         """Create ``bench-<path>-<run id>`` with PARTITIONS partitions and return its name."""
-        from confluent_kafka.admin import NewTopic
+        from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]
 
         name = f"bench-{path.replace('_', '-')}-{self._run_id}"
         futures = self._admin.create_topics(
@@ -174,7 +174,7 @@ class Measured:
     """One measured path: its round function and what to release afterwards."""
 
     run: Callable[[], Sample]
-    close: Callable[[], None] = lambda: None
+    close: Callable[[], object] = lambda: None
 
 
 @dataclass

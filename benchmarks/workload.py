@@ -47,7 +47,7 @@ def order_records(count: int = DISTINCT, seed: int = 7) -> list[dict[str, Any]]:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     records = []
     for index in range(count):
-        items = [
+        items: list[dict[str, Any]] = [
             {
                 "sku": rng.choice(_SKUS),
                 "quantity": rng.randint(1, 5),
@@ -175,7 +175,7 @@ def generate_events(full_name: str, out_root: Path, timeout: float = 300.0) -> t
     )
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines()
-        raise RuntimeError(f"herald codegen exited {done.returncode}: {' | '.join(lines[-3:])}")
+        raise RuntimeError(f"herald codegen exited {done.returncode}: {lines[-1] if lines else ''}")
     types: dict[str, type[Any]] = _import_from(out_root, package).TYPES
     if full_name not in types:
         raise RuntimeError(f"herald codegen generated no class for {full_name}")
