@@ -17,6 +17,7 @@ from codegen import __version__
 COMMANDS: dict[str, str] = {
     "lint": "codegen.commands.lint:lint",
     "codegen": "codegen.commands.codegen:codegen",
+    "diff": "codegen.commands.diff:diff",
 }
 
 

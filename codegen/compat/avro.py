@@ -258,7 +258,9 @@ def missing_union_branch(pair: Pair, cause: Finding | None, add: Add) -> None:
     """Called for a writer branch (or non-union writer) that no reader branch accepts."""
     branch = describe(pair.writer)
     location, path = pair.new_location()
-    because = f" ({cause.message})" if cause is not None else ""
+    if cause is not None and cause.rule == "MISSING_UNION_BRANCH":
+        cause = None
+    because = f" ({cause.message.rstrip('.')})" if cause is not None else ""
     if cause is not None:
         location = cause.location
     if pair.reader_is_new:

@@ -80,30 +80,72 @@ def parse(source: SchemaSource) -> Parsed:
     return _parse_cached(source.format, source.text, source.path, refs)
 
 
+def format_of(schema: Parsed) -> SchemaFormat:
+    """AVRO or PROTOBUF, for a parsed schema."""
+    return "AVRO" if isinstance(schema, AvroSchema) else "PROTOBUF"
+
+
+def path_of(schema: Parsed) -> str:
+    """The path findings about this schema point at."""
+    return schema.origin.path if isinstance(schema, AvroSchema) else schema.main.path
+
+
+def level_spec(level: str) -> Level:
+    """The :class:`Level` for a level name (case-insensitive), or a ConfigError naming them."""
+    spec = LEVELS.get(level.upper())
+    if spec is None:
+        raise ConfigError(f"unknown compatibility level {level!r}; use one of {', '.join(LEVELS)}")
+    return spec
+
+
 @rule(
     "SCHEMA_TYPE_CHANGED",
     "AVRO",
     "CATALOG",
     "A subject keeps its schema type (Avro stays Avro, Protobuf stays Protobuf).",
 )
-def schema_type_changed(old: SchemaSource, new: SchemaSource, add: list[Finding]) -> None:
+def schema_type_changed(old: Parsed, new: Parsed, add: list[Finding]) -> None:
     """Registries refuse a version whose schema type differs from the subject's."""
-    if old.format == new.format:
+    if format_of(old) == format_of(new):
         return
     add.append(
         Finding(
             rule="SCHEMA_TYPE_CHANGED",
-            message=f"The schema type changed from {old.format} to {new.format}.",
-            location=Location(new.path, 1, 1),
+            message=f"The schema type changed from {format_of(old)} to {format_of(new)}.",
+            location=Location(path_of(new), 1, 1),
             schema_path="/",
             hint="register the new format under a new subject",
-            subject=new.full_name or "",
+            subject=new.full_name,
+        )
+    )
+
+
+@rule(
+    "SCHEMA_REMOVED",
+    "AVRO",
+    "CATALOG",
+    "A schema that existed in the previous revision must still exist.",
+)
+def schema_removed(full_name: str, fmt: SchemaFormat, where: Location, add: list[Finding]) -> None:
+    """Called by folder comparisons for a full name the new revision no longer defines."""
+    kind = "Message" if fmt == "PROTOBUF" else "Schema"
+    add.append(
+        Finding(
+            rule="MESSAGE_REMOVED" if fmt == "PROTOBUF" else "SCHEMA_REMOVED",
+            message=f'Previously present {kind.lower()} "{full_name}" was deleted.',
+            location=where,
+            schema_path="#/" + full_name if fmt == "PROTOBUF" else "/",
+            hint=f'restore "{full_name}"; deprecate it instead of deleting it',
+            subject=full_name,
         )
     )
 
 
 def _pair(old: Parsed, new: Parsed, level: Level, strict: bool) -> list[Finding]:
     found: list[Finding] = []
+    schema_type_changed(old, new, found)
+    if found:
+        return found
     if isinstance(old, AvroSchema) and isinstance(new, AvroSchema):
         if level.backward:
             found += avro.check(new, old, reader_is_new=True)
@@ -119,29 +161,18 @@ def _pair(old: Parsed, new: Parsed, level: Level, strict: bool) -> list[Finding]
     return found
 
 
-def compare(
-    previous: Sequence[SchemaSource],
-    current: SchemaSource,
-    level: str = "BACKWARD",
-    *,
-    strict: bool = False,
+def compare_parsed(
+    previous: Sequence[Parsed], current: Parsed, level: str = "BACKWARD", *, strict: bool = False
 ) -> list[Finding]:
-    """Why ``current`` may not follow ``previous`` (oldest..newest) at ``level``; [] means ok."""
-    spec = LEVELS.get(level.upper())
-    if spec is None:
-        raise ConfigError(f"unknown compatibility level {level!r}; use one of {', '.join(LEVELS)}")
-    new = parse(current)
+    """:func:`compare` for schemas already parsed (e.g. a whole catalog compiled at once)."""
+    spec = level_spec(level)
     if not previous or not (spec.backward or spec.forward):
         return []
     targets = list(previous) if spec.transitive else [previous[-1]]
     found: list[Finding] = []
     seen: set[tuple[str, Location, str]] = set()
-    for age, source in enumerate(reversed(targets)):
-        batch: list[Finding] = []
-        schema_type_changed(source, current, batch)
-        if not batch:
-            batch = _pair(parse(source), new, spec, strict)
-        for finding in batch:
+    for age, old in enumerate(reversed(targets)):
+        for finding in _pair(old, current, spec, strict):
             key = (finding.rule, finding.location, finding.schema_path)
             if key in seen:
                 continue
@@ -150,6 +181,22 @@ def compare(
                 _note_version(finding, len(targets) - age, len(targets)) if age else finding
             )
     return found
+
+
+def compare(
+    previous: Sequence[SchemaSource],
+    current: SchemaSource,
+    level: str = "BACKWARD",
+    *,
+    strict: bool = False,
+) -> list[Finding]:
+    """Why ``current`` may not follow ``previous`` (oldest..newest) at ``level``; [] means ok."""
+    spec = level_spec(level)
+    new = parse(current)
+    if not previous or not (spec.backward or spec.forward):
+        return []
+    targets = list(previous) if spec.transitive else [previous[-1]]
+    return compare_parsed([parse(p) for p in targets], new, level, strict=strict)
 
 
 def _note_version(finding: Finding, version: int, count: int) -> Finding:

@@ -545,7 +545,8 @@ def _compare_fields(
         for number in sorted(o_members.keys() | u_members.keys()):
             of, uf = o_members.get(number), u_members.get(number)
             if uf is None and of is not None and number not in u_all:
-                oneof_field_removed(field_spot(number, name), group, of, diff.add)
+                spot = Spot(diff, name, field_spot(number).original, _oneof_at(upd, umsg, group))
+                oneof_field_removed(spot, group, of, diff.add)
             elif of is not None and uf is not None:
                 diff.path.append(str(number))
                 _compare_field(field_spot(number), of, uf)
