@@ -39,6 +39,7 @@ from publisher.errors import (
     PublisherClosed,
     PublisherConfigError,
     PublisherError,
+    TransactionError,
 )
 from publisher.event import Event
 from publisher.futures import DeliveryFuture, DeliveryReport, Tally
@@ -208,8 +209,7 @@ class Publisher:
 
     # ------------------------------------------------------------------ callbacks and polling
     def _on_error(self, err: KafkaError) -> None:
-        if err.fatal():
-            self._fatal = err
+        self._note_fatal(err)
         handler = self.error_handler
         if handler is not None:
             handler(err)
@@ -219,12 +219,27 @@ class Publisher:
         if metrics is not None:
             metrics.observe(stats_json, self)
 
+    def _note_fatal(self, err: Any) -> None:
+        """Remember a fatal error so every later call fails with it instead of a vague one."""
+        if isinstance(err, KafkaError) and err.fatal() and self._fatal is None:
+            self._fatal = err
+
+    def _tx_error(self, exc: KafkaException, operation: str) -> PublisherError:
+        self._note_fatal(exc.args[0] if exc.args else None)
+        return transactions.classify(exc, operation)
+
     def _poll_loop(self) -> None:
         poll = self._producer.poll
         interval = self._poll_interval
         last_refresh = time.monotonic()
         while not self._stop.is_set():
-            poll(interval)
+            try:
+                poll(interval)
+            except KafkaException as exc:  # librdkafka raises fatal errors from poll too
+                self._note_fatal(exc.args[0] if exc.args else None)
+                if self._fatal is not None:
+                    self._stop.wait(interval)
+                continue
             now = time.monotonic()
             if now - last_refresh > 5.0:
                 last_refresh = now
@@ -386,8 +401,9 @@ class Publisher:
     def _produce_error(self, exc: KafkaException, topic: str) -> PublisherError:
         err = exc.args[0] if exc.args else None
         if isinstance(err, KafkaError):
-            if err.fatal() or self._fatal is not None:
-                return transactions.fatal_error(err if err.fatal() else self._fatal)
+            self._note_fatal(err)
+            if self._fatal is not None or err.code() == KafkaError._FATAL:
+                return transactions.fatal_error(self._fatal or err)
             if err.code() == KafkaError.MSG_SIZE_TOO_LARGE:
                 return MessageTooLarge(topic, -1, self._message_max, "message.max.bytes")
         return PublisherError(f"could not queue an event for topic {topic!r}: {exc}")
@@ -576,7 +592,7 @@ class Publisher:
         try:
             self._producer.begin_transaction()
         except KafkaException as exc:
-            raise transactions.classify(exc, "begin_transaction") from None
+            raise self._tx_error(exc, "begin_transaction") from None
         self._in_transaction = True
         try:
             yield self
@@ -587,7 +603,11 @@ class Publisher:
                 self._abort(timeout)
             raise
         self._in_transaction = False
-        transactions.commit(self._producer, timeout, self._abort)
+        try:
+            transactions.commit(self._producer, timeout, self._abort)
+        except TransactionError as exc:
+            self._note_fatal(exc.kafka_error)
+            raise
         if self.metrics is not None:
             self.metrics.transaction_finished(committed=True, client=self.client_id)
 
@@ -595,7 +615,7 @@ class Publisher:
         try:
             self._producer.abort_transaction(timeout)
         except KafkaException as exc:
-            raise transactions.classify(exc, "abort_transaction") from None
+            raise self._tx_error(exc, "abort_transaction") from None
         if self.metrics is not None:
             self.metrics.transaction_finished(committed=False, client=self.client_id)
 
@@ -612,4 +632,4 @@ class Publisher:
                 positions, raw.consumer_group_metadata(), timeout
             )
         except KafkaException as exc:
-            raise transactions.classify(exc, "send_offsets_to_transaction") from None
+            raise self._tx_error(exc, "send_offsets_to_transaction") from None
