@@ -16,6 +16,10 @@ from codegen import __version__
 #: Subcommand name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
     "lint": "codegen.commands.lint:lint",
+    "check": "codegen.commands.check:check",
+    "register": "codegen.commands.register:register",
+    "status": "codegen.commands.status:status",
+    "pull": "codegen.commands.pull:pull",
     "codegen": "codegen.commands.codegen:codegen",
     "diff": "codegen.commands.diff:diff",
 }

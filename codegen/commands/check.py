@@ -1,0 +1,76 @@
+"""``herald check``: is every local schema compatible with what the registry holds?"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from codegen.commands.options import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    config_option,
+    exits_on_error,
+    format_option,
+    registry_option,
+    schemas_option,
+)
+from codegen.config import load_project
+from codegen.registry import connect, plan_subjects
+from codegen.registry.check import Checker, Verdict
+from codegen.report import ReportFormat, render
+
+
+@click.command("check")
+@config_option
+@schemas_option
+@registry_option
+@format_option
+@exits_on_error
+def check(
+    config_path: str | None,
+    schema_dirs: tuple[str, ...],
+    registry_url: str | None,
+    fmt: ReportFormat,
+) -> int:
+    """Check each subject against the registry: compatible, incompatible or new.
+
+    Exit 0 when all are compatible (or new), 1 when any is incompatible, 2 when the check
+    could not run (unreachable registry, refused credentials, bad config or schema).
+    """
+    config, catalog = load_project(config_path, schema_dirs=schema_dirs, registry_url=registry_url)
+    waves = plan_subjects(config, catalog)
+    registry = connect(config)
+
+    def show(verdict: Verdict) -> None:
+        # Text goes to stdout; with a machine format, stdout holds only the report.
+        click.echo(verdict.line(), err=fmt != "text")
+
+    checker = Checker(registry, catalog, concurrency=config.registry.concurrency)
+    verdicts = checker.run(waves, show)
+    findings = [f for v in verdicts for f in v.findings]
+    if fmt == "json":
+        doc = json.loads(render(findings, "json", suite="herald check"))
+        doc["subjects"] = [
+            {
+                "subject": v.subject,
+                "status": v.status,
+                "level": v.level,
+                "versions": list(v.versions),
+                "incompatible_with": list(v.broken),
+            }
+            for v in verdicts
+        ]
+        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+    else:
+        output = render(findings, fmt, suite="herald check")
+        if output:
+            click.echo(output)
+    bad = sum(1 for v in verdicts if v.status == "incompatible")
+    counts = {s: sum(1 for v in verdicts if v.status == s) for s in ("compatible", "new")}
+    click.echo(
+        f"{len(verdicts)} subject(s): {counts['compatible']} compatible, {counts['new']} new, "
+        f"{bad} incompatible ({registry.display_url})",
+        err=True,
+    )
+    return EXIT_FINDINGS if bad else EXIT_OK

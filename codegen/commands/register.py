@@ -1,0 +1,77 @@
+"""``herald register``: register every subject's schema, references first, idempotently."""
+
+from __future__ import annotations
+
+import click
+
+from codegen.commands.options import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    config_option,
+    exits_on_error,
+    format_option,
+    registry_option,
+    schemas_option,
+)
+from codegen.config import load_project
+from codegen.registry import connect, flatten, plan_subjects
+from codegen.registry.register import Outcome, Registrar
+from codegen.report import ReportFormat, render
+
+
+@click.command("register")
+@config_option
+@schemas_option
+@registry_option
+@format_option
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing in the registry.")
+@exits_on_error
+def register(
+    config_path: str | None,
+    schema_dirs: tuple[str, ...],
+    registry_url: str | None,
+    fmt: ReportFormat,
+    dry_run: bool,
+) -> int:
+    """Register schemas with their references; set each subject's configured level first.
+
+    A second run registers nothing and says "up to date". A refused schema stops the run:
+    exit 1, with the registry's answer and what was and was not registered.
+    """
+    config, catalog = load_project(config_path, schema_dirs=schema_dirs, registry_url=registry_url)
+    waves = plan_subjects(config, catalog)
+    registry = connect(config)
+    if dry_run:
+        click.echo(
+            f"plan for {registry.display_url} (dry run, nothing changes):", err=fmt != "text"
+        )
+        for plan in flatten(waves):
+            refs = f" (references: {', '.join(plan.depends_on)})" if plan.depends_on else ""
+            click.echo(f"  {plan.subject} <- {plan.file.display_path}{refs}", err=fmt != "text")
+
+    def show(outcome: Outcome) -> None:
+        click.echo(outcome.line(), err=fmt != "text")
+
+    registrar = Registrar(
+        registry, catalog, concurrency=config.registry.concurrency, dry_run=dry_run
+    )
+    result = registrar.run(waves, show)
+    output = render(result.findings, fmt, suite="herald register")
+    if output and (fmt != "text" or result.findings):
+        click.echo(output)
+    summary = (
+        f"{result.count('registered')} registered, {result.count('up to date')} up to date, "
+        f"{result.count('would register')} to register, {result.count('refused')} refused, "
+        f"{result.count('not attempted')} not attempted"
+    )
+    if result.failed:
+        done = [o.subject for o in result.outcomes if o.action == "registered"]
+        skipped = [o.subject for o in result.outcomes if o.action == "not attempted"]
+        click.echo(f"stopped: {summary}", err=True)
+        click.echo(f"  registered: {', '.join(done) or 'nothing'}", err=True)
+        click.echo(f"  not registered: {', '.join(skipped) or 'nothing else'}", err=True)
+        return EXIT_FINDINGS
+    if not dry_run and result.count("registered") == 0:
+        click.echo("up to date: nothing to register", err=True)
+    click.echo(summary, err=True)
+    return EXIT_OK

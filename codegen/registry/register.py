@@ -1,0 +1,192 @@
+"""``herald register``: put every subject's schema in the registry, references first.
+
+Flow, wave by wave (a wave depends only on earlier waves), concurrently within a wave: set the
+subject's configured level if it differs -> look the schema up (found: "up to date") ->
+register it -> look it up again for its version, which later waves use in their references.
+A refusal stops the run cleanly: nothing from later waves is attempted, subjects of the same
+wave not yet started are skipped, and the outcome lists what was registered and what was not.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from codegen.catalog import Catalog
+from codegen.errors import RegistryError
+from codegen.findings import Finding, Location
+from codegen.registry.client import Registry, RegistryCallError
+from codegen.registry.plan import SubjectPlan
+
+Action = Literal["registered", "up to date", "refused", "not attempted", "would register"]
+RULE_REFUSED: Final = "REGISTRY_REFUSED"
+
+
+@dataclass
+class Outcome:
+    """What happened to one subject."""
+
+    subject: str
+    action: Action
+    version: int | None = None
+    schema_id: int | None = None
+    level_set: str | None = None
+    detail: str = ""
+
+    def line(self) -> str:
+        """One human line: ``orders-value: registered version 2 (id 7)``."""
+        parts = [f"{self.subject}: {self.action}"]
+        if self.version is not None:
+            parts.append(f"version {self.version}")
+        if self.schema_id is not None:
+            parts.append(f"(id {self.schema_id})")
+        if self.level_set:
+            parts.append(f"[compatibility set to {self.level_set}]")
+        if self.detail:
+            parts.append(f"- {self.detail}")
+        return " ".join(parts)
+
+
+@dataclass
+class RegisterResult:
+    """Every subject's outcome and the findings for refusals."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """True when a schema was refused."""
+        return any(o.action == "refused" for o in self.outcomes)
+
+    def count(self, action: Action) -> int:
+        """How many subjects ended with ``action``."""
+        return sum(1 for o in self.outcomes if o.action == action)
+
+
+class _StoppedError(Exception):
+    """Raised inside a worker after a refusal, so the wave stops starting new subjects."""
+
+
+class Registrar:
+    """Registers subjects against one registry, sharing reference versions across waves."""
+
+    def __init__(
+        self, registry: Registry, catalog: Catalog, *, concurrency: int, dry_run: bool = False
+    ) -> None:
+        self.registry = registry
+        self.catalog = catalog
+        self.concurrency = concurrency
+        self.dry_run = dry_run
+        self.versions: dict[str, int] = {}
+        self._stopped = threading.Event()
+        self._lock = threading.Lock()
+
+    def run(
+        self, waves: Sequence[Sequence[SubjectPlan]], on_outcome: Callable[[Outcome], None]
+    ) -> RegisterResult:
+        """Register every wave in order, stopping cleanly at the first refusal."""
+        result = RegisterResult()
+
+        def record(outcome: Outcome) -> None:
+            with self._lock:
+                result.outcomes.append(outcome)
+                on_outcome(outcome)
+
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            for wave in waves:
+                if self._stopped.is_set():
+                    for plan in wave:
+                        record(Outcome(plan.subject, "not attempted", detail="stopped earlier"))
+                    continue
+                futures: dict[Future[Outcome], SubjectPlan] = {
+                    pool.submit(self._one, plan, result): plan for plan in wave
+                }
+                wait(futures, return_when=FIRST_EXCEPTION)
+                errors: list[BaseException] = []
+                for future, plan in futures.items():
+                    if future.cancelled():
+                        record(Outcome(plan.subject, "not attempted", detail="stopped earlier"))
+                        continue
+                    exc = future.exception()
+                    if isinstance(exc, _StoppedError):
+                        record(Outcome(plan.subject, "not attempted", detail="stopped earlier"))
+                    elif exc is not None:
+                        errors.append(exc)
+                    else:
+                        record(future.result())
+                if errors:
+                    raise _with_progress(errors[0], result)
+        return result
+
+    def _one(self, plan: SubjectPlan, result: RegisterResult) -> Outcome:
+        if self._stopped.is_set():
+            raise _StoppedError
+        try:
+            return self._register(plan, result)
+        except RegistryCallError as exc:
+            if not exc.refused:
+                raise
+            self._stopped.set()
+            with self._lock:
+                result.findings.append(
+                    Finding(
+                        RULE_REFUSED,
+                        f"{plan.subject}: the registry refused the schema: {exc.registry_message}",
+                        self._location(plan),
+                        hint="run `herald check` to see why, or change the level on purpose",
+                        subject=plan.subject,
+                    )
+                )
+            return Outcome(plan.subject, "refused", detail=exc.registry_message)
+
+    def _location(self, plan: SubjectPlan) -> Location:
+        schema = self.catalog.schemas.get(plan.full_name)
+        return schema.location if schema else Location(plan.file.display_path, 1, 1)
+
+    def _register(self, plan: SubjectPlan, result: RegisterResult) -> Outcome:
+        level_set = None
+        existing = self.registry.versions(plan.subject)
+        if plan.level:
+            current = self.registry.effective_level(plan.subject) if existing else None
+            if current != plan.level:
+                if not self.dry_run:
+                    self.registry.set_level(plan.subject, plan.level)
+                level_set = plan.level
+        missing = [d for d in plan.depends_on if d not in self.versions]
+        if missing:  # only in a dry run: a reference would be registered first
+            return Outcome(
+                plan.subject, "would register", level_set=level_set, detail="after its references"
+            )
+        form = plan.form(self.catalog, self.versions)
+        found = self.registry.lookup(plan.subject, form) if existing else None
+        if found is not None:
+            self._remember(plan.subject, found.version)
+            return Outcome(plan.subject, "up to date", found.version, found.schema_id, level_set)
+        if self.dry_run:
+            next_version = (max(existing) + 1) if existing else 1
+            return Outcome(plan.subject, "would register", next_version, level_set=level_set)
+        schema_id = self.registry.register(plan.subject, form)
+        registered = self.registry.lookup(plan.subject, form)
+        version = registered.version if registered else None
+        if version is not None:
+            self._remember(plan.subject, version)
+        return Outcome(plan.subject, "registered", version, schema_id, level_set)
+
+    def _remember(self, subject: str, version: int) -> None:
+        with self._lock:
+            self.versions[subject] = version
+
+
+def _with_progress(exc: BaseException, result: RegisterResult) -> BaseException:
+    """Say what was already registered when an unexpected registry error stops the run."""
+    if not isinstance(exc, RegistryError):
+        return exc
+    done = [o.subject for o in result.outcomes if o.action == "registered"]
+    already = (
+        f"; registered before the error: {', '.join(done)}" if done else "; nothing registered"
+    )
+    return RegistryError(f"{exc}{already}")
