@@ -40,14 +40,14 @@ def check(
     """
     config, catalog = load_project(config_path, schema_dirs=schema_dirs, registry_url=registry_url)
     waves = plan_subjects(config, catalog)
-    registry = connect(config)
 
     def show(verdict: Verdict) -> None:
         # Text goes to stdout; with a machine format, stdout holds only the report.
         click.echo(verdict.line(), err=fmt != "text")
 
-    checker = Checker(registry, catalog, concurrency=config.registry.concurrency)
-    verdicts = checker.run(waves, show)
+    with connect(config) as registry:
+        checker = Checker(registry, catalog, concurrency=config.registry.concurrency)
+        verdicts = checker.run(waves, show)
     findings = [f for v in verdicts for f in v.findings]
     if fmt == "json":
         doc = json.loads(render(findings, "json", suite="herald check"))

@@ -42,18 +42,18 @@ def pull(
     """Download the latest (or every) version of matching subjects into a folder."""
     # Pulling reads no local schemas; "." only satisfies the loader when there is no config.
     config = load_config(config_path, schema_dirs=["."], registry_url=registry_url)
-    registry = connect(config)
 
     def show(pulled: Pulled) -> None:
         click.echo(f"{pulled.subject} v{pulled.version} -> {pulled.path.as_posix()}")
 
-    written = pull_subjects(
-        registry,
-        pattern,
-        out,
-        all_versions=all_versions,
-        concurrency=config.registry.concurrency,
-        on_pulled=show,
-    )
+    with connect(config) as registry:
+        written = pull_subjects(
+            registry,
+            pattern,
+            out,
+            all_versions=all_versions,
+            concurrency=config.registry.concurrency,
+            on_pulled=show,
+        )
     click.echo(f"{len(written)} schema(s) written to {out.as_posix()}", err=True)
     return EXIT_OK

@@ -40,22 +40,22 @@ def register(
     """
     config, catalog = load_project(config_path, schema_dirs=schema_dirs, registry_url=registry_url)
     waves = plan_subjects(config, catalog)
-    registry = connect(config)
-    if dry_run:
-        click.echo(
-            f"plan for {registry.display_url} (dry run, nothing changes):", err=fmt != "text"
-        )
-        for plan in flatten(waves):
-            refs = f" (references: {', '.join(plan.depends_on)})" if plan.depends_on else ""
-            click.echo(f"  {plan.subject} <- {plan.file.display_path}{refs}", err=fmt != "text")
 
     def show(outcome: Outcome) -> None:
         click.echo(outcome.line(), err=fmt != "text")
 
-    registrar = Registrar(
-        registry, catalog, concurrency=config.registry.concurrency, dry_run=dry_run
-    )
-    result = registrar.run(waves, show)
+    with connect(config) as registry:
+        if dry_run:
+            click.echo(
+                f"plan for {registry.display_url} (dry run, nothing changes):", err=fmt != "text"
+            )
+            for plan in flatten(waves):
+                refs = f" (references: {', '.join(plan.depends_on)})" if plan.depends_on else ""
+                click.echo(f"  {plan.subject} <- {plan.file.display_path}{refs}", err=fmt != "text")
+        registrar = Registrar(
+            registry, catalog, concurrency=config.registry.concurrency, dry_run=dry_run
+        )
+        result = registrar.run(waves, show)
     output = render(result.findings, fmt, suite="herald register")
     if output and (fmt != "text" or result.findings):
         click.echo(output)
@@ -66,10 +66,14 @@ def register(
     )
     if result.failed:
         done = [o.subject for o in result.outcomes if o.action == "registered"]
-        skipped = [o.subject for o in result.outcomes if o.action == "not attempted"]
+        skipped = [
+            f"{o.subject} ({o.action})"
+            for o in result.outcomes
+            if o.action in ("refused", "not attempted")
+        ]
         click.echo(f"stopped: {summary}", err=True)
         click.echo(f"  registered: {', '.join(done) or 'nothing'}", err=True)
-        click.echo(f"  not registered: {', '.join(skipped) or 'nothing else'}", err=True)
+        click.echo(f"  not registered: {', '.join(skipped)}", err=True)
         return EXIT_FINDINGS
     if not dry_run and result.count("registered") == 0:
         click.echo("up to date: nothing to register", err=True)

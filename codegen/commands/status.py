@@ -32,18 +32,19 @@ def status(
 ) -> int:
     """Show each subject: up to date, changed locally, not registered, or only in registry."""
     config, catalog = load_project(config_path, schema_dirs=schema_dirs, registry_url=registry_url)
-    registry = connect(config)
 
     def show(state: SubjectState) -> None:
         if not as_json:
             click.echo(state.line())
 
-    reader = StatusReader(registry, catalog, concurrency=config.registry.concurrency)
-    states = reader.run(plan_subjects(config, catalog), project_prefixes(config, catalog), show)
+    with connect(config) as registry:
+        reader = StatusReader(registry, catalog, concurrency=config.registry.concurrency)
+        states = reader.run(plan_subjects(config, catalog), project_prefixes(config, catalog), show)
+        shown_url = registry.display_url
     if as_json:
         rows = [
             {"subject": s.subject, "state": s.state, "latest": s.latest, "matching": s.matching}
             for s in states
         ]
-        click.echo(json.dumps({"registry": registry.display_url, "subjects": rows}, indent=2))
+        click.echo(json.dumps({"registry": shown_url, "subjects": rows}, indent=2))
     return EXIT_OK

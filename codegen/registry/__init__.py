@@ -17,7 +17,14 @@ __all__ = ["Registry", "SubjectPlan", "connect", "flatten", "plan_subjects"]
 
 
 def connect(config: HeraldConfig, *, environ: Mapping[str, str] | None = None) -> Registry:
-    """A registry client for the configured URL, after a fast reachability and auth probe."""
+    """A registry client for the configured URL, after a fast reachability and auth probe.
+
+    Use it as a context manager so its connections are closed.
+    """
     registry = Registry(config.registry, environ=environ)
-    registry.ping()
+    try:
+        registry.ping()
+    except BaseException:
+        registry.close()
+        raise
     return registry

@@ -163,6 +163,16 @@ class Registry:
         self._ssl = self._ssl_context()
         self.client = SchemaRegistryClient(self._client_conf())
 
+    def close(self) -> None:
+        """Close the client's HTTP connections."""
+        self.client.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     # -- setup ----------------------------------------------------------------------------
     def _ssl_context(self) -> ssl.SSLContext | None:
         ca = self.config.ca_file
