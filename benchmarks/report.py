@@ -152,6 +152,12 @@ CHILDREN: tuple[Child, ...] = (
     Child("codegen", "bench_codegen.py", (), "herald codegen for 100 and 1,000 schemas"),
     Child("diff", "bench_diff.py", (), "herald diff for 1,000 pairs"),
     Child("registry", "bench_registry.py", (), "herald check for 200 subjects"),
+    Child(
+        "profile",
+        "profile_publish.py",
+        ("--events", "50000"),
+        "where herald's publish time goes (cost breakdown and cProfile)",
+    ),
 )
 
 _FIGURE = re.compile(
@@ -347,7 +353,7 @@ def render_markdown(results: Mapping[str, Any]) -> str:
         ]
     elif rss:
         lines += ["", "## Memory", "", f"not measured: {rss.get('status')} {rss.get('error', '')}"]
-    for section in ("encode", "codegen", "diff", "registry"):
+    for section in (child.section for child in CHILDREN):
         entry = results.get(section)
         if not entry:
             continue
@@ -358,7 +364,8 @@ def render_markdown(results: Mapping[str, Any]) -> str:
                 lines.append(f"\n```\n{entry['error'][-600:]}\n```")
             continue
         lines.append(f"`{entry['script']}` ({entry.get('seconds')} s):")
-        lines.append(f"\n```\n{entry.get('output', '').strip()}\n```")
+        shown = [line for line in entry.get("output", "").splitlines() if not line.startswith("{")]
+        lines.append("\n```\n" + "\n".join(shown).strip() + "\n```")
     lines += [
         "",
         "## Run",

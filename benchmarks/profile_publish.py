@@ -1,0 +1,227 @@
+"""Where herald's publish time goes: a cost breakdown per message and a cProfile of ``publish``.
+
+Two views of the same path (``Publisher.publish`` of the typed order event, safe preset):
+
+1. Components timed in isolation, best of several repeats (µs per message):
+   ``event.encode()``; ``publish()`` over a producer stub that only counts calls (so the
+   Python work of publish — route lookup, framing, size check, the future — without
+   librdkafka); constructing a ``DeliveryFuture`` and resolving it with a real
+   ``confluent_kafka.Message``, as the poll thread does per delivery; and
+   ``Producer.produce`` of the same pre-framed bytes plus flush on the real broker, with a
+   counting callback and with a ``DeliveryFuture`` per message.
+2. ``cProfile`` of the publish loop over the real producer, top functions by own time, each
+   with its share of the profiled total (the poll thread's callbacks are not in this view;
+   part 1 prices them).
+
+Prints one JSON object (for ``report.py``) after a human-readable breakdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import pstats
+import sys
+import tempfile
+import time
+import timeit
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks import workload
+from benchmarks.bench_publish import Connection, Delivered, Topics, repeat
+
+REPEATS = 5
+
+
+class _CountingProducer:
+    """Stands in for confluent_kafka.Producer: takes the produce call and does nothing else."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def produce(self, *args: Any, **kwargs: Any) -> None:
+        self.calls += 1
+
+    def poll(self, timeout: float = 0) -> int:
+        return 0
+
+    def flush(self, timeout: float = 0) -> int:
+        return 0
+
+    def purge(self) -> None:
+        return None
+
+    def __len__(self) -> int:
+        return 0
+
+
+def _best_us(run: Callable[[], object], count: int) -> float:
+    """Best of REPEATS runs of ``run`` (which handles ``count`` messages), in µs per message."""
+    return min(timeit.repeat(run, number=1, repeat=REPEATS)) * 1e6 / count
+
+
+def _produce_us(
+    producer: Any, topic: str, values: list[tuple[bytes, bytes]], future: bool
+) -> float:
+    from publisher.futures import DeliveryFuture, Tally
+
+    tally = Tally()
+    counter = Delivered()
+    produce = producer.produce
+
+    def run() -> None:
+        for value, key in values:
+            callback = DeliveryFuture(tally) if future else counter
+            while True:
+                try:
+                    produce(topic, value, key, on_delivery=callback)
+                    break
+                except BufferError:
+                    producer.poll(0.01)
+        producer.flush(60.0)
+
+    return _best_us(run, len(values))
+
+
+def _publish_loop(pub: Any, pairs: list[tuple[Any, bytes]], topic: str) -> Callable[[], None]:
+    publish = pub.publish
+
+    def publish_loop() -> None:
+        for event, key in pairs:
+            publish(event, key=key, topic=topic)
+
+    return publish_loop
+
+
+def _component_costs(
+    pub: Any, pairs: list[tuple[Any, bytes]], topic: str, connection: Connection
+) -> dict[str, float]:
+    """µs per message of each part of the publish path, timed on its own."""
+    from confluent_kafka import Message, Producer
+
+    from publisher.config import PRESETS
+    from publisher.futures import DeliveryFuture, Tally
+
+    count = len(pairs)
+    costs: dict[str, float] = {}
+    costs["encode"] = _best_us(lambda: [e.encode() for e, _ in pairs], count)
+    real = pub._producer
+    pub._producer = _CountingProducer()
+    try:
+        costs["publish_python"] = _best_us(_publish_loop(pub, pairs, topic), count)
+    finally:
+        pub._producer = real
+    tally = Tally()
+    message = Message(topic=topic, partition=1, offset=42, timestamp=(1, 1_700_000_000_000))
+
+    def future_cycle() -> None:
+        for _ in range(count):
+            DeliveryFuture(tally)(None, message)
+
+    costs["future_create_and_resolve"] = _best_us(future_cycle, count)
+    producer = Producer({**PRESETS["safe"], "bootstrap.servers": connection.bootstrap_servers})
+    header = b"\x00" + (1).to_bytes(4, "big")
+    framed = [(header + e.encode(), k) for e, k in pairs]
+    costs["produce_flush_counter"] = _produce_us(producer, topic, framed, future=False)
+    costs["produce_flush_future"] = _produce_us(producer, topic, framed, future=True)
+    return costs
+
+
+def measure(count: int, connection: Connection) -> dict[str, Any]:
+    """Time the components and profile the publish loop; returns the figures."""
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+
+    from publisher import Publisher
+
+    topics = Topics(connection, uuid.uuid4().hex[:10])
+    with tempfile.TemporaryDirectory(prefix="herald-profile-") as tmp:
+        cls = workload.generate_events(workload.ORDER_NAME, Path(tmp))
+        workload.register_references(
+            SchemaRegistryClient({"url": connection.registry_url}), workload.ORDER_NAME
+        )
+        records = workload.order_records()
+        events = workload.typed_events(cls, records)
+        keys = workload.record_keys(records, "order_id")
+        pairs = repeat(list(zip(events, keys, strict=True)), count)
+        topic = topics.create("profile")
+        pub = Publisher(connection.bootstrap_servers, connection.registry_url, auto_register=True)
+        try:
+            pub.preload(cls, topics=[topic])
+            costs = _component_costs(pub, pairs, topic, connection)
+            publish_loop = _publish_loop(pub, pairs, topic)
+
+            def real_loop() -> None:
+                publish_loop()
+                pub.flush(60.0)
+
+            costs["publish_total"] = _best_us(real_loop, count)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            publish_loop()
+            profiler.disable()
+            pub.flush(60.0)
+        finally:
+            pub.close(10.0)
+            topics.delete_all()
+    stats = pstats.Stats(profiler)
+    entries = stats.stats  # type: ignore[attr-defined]
+    total = sum(own for (_cc, _nc, own, _cum, _callers) in entries.values()) or 1.0
+    top = sorted(entries.items(), key=lambda item: item[1][2], reverse=True)[:12]
+    profile = [
+        {
+            "function": f"{Path(file).name}:{line}({name})",
+            "calls": calls,
+            "own_s": round(own, 4),
+            "share": round(own / total, 3),
+        }
+        for (file, line, name), (_cc, calls, own, _cum, _callers) in top
+    ]
+    return {
+        "events": count,
+        "costs_us": {name: round(value, 2) for name, value in costs.items()},
+        "profile_top": profile,
+        "profiled_total_s": round(total, 3),
+    }
+
+
+def render(figures: dict[str, Any]) -> str:
+    """The breakdown as text lines (``label  value µs/msg``), then the profile table."""
+    costs = figures["costs_us"]
+    total = costs["publish_total"] or 1.0
+    lines = [f"herald publish, {figures['events']:,} typed orders, best of {REPEATS}:"]
+    labels = {
+        "publish_total": "publish + flush, real broker",
+        "encode": "event.encode()",
+        "publish_python": "publish() Python work incl. encode, stub producer",
+        "future_create_and_resolve": "DeliveryFuture create + resolve",
+        "produce_flush_counter": "produce + flush, counting callback",
+        "produce_flush_future": "produce + flush, DeliveryFuture callback",
+    }
+    for key, label in labels.items():
+        share = costs[key] / total
+        lines.append(f"  {label:<52} {costs[key]:6.2f} µs/msg ({share:.0%} of publish_total)")
+    lines.append("cProfile of the publish loop (main thread), by own time:")
+    for row in figures["profile_top"]:
+        lines.append(f"  {row['share']:6.1%}  {row['calls']:>9,}  {row['function']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure, print the breakdown, then the JSON figures on the last line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=50_000)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    figures = measure(args.events, Connection.from_env())
+    figures["seconds"] = round(time.perf_counter() - started, 1)
+    print(render(figures))
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
