@@ -111,14 +111,22 @@ def common_config(connection: Connection) -> dict[str, Any]:
 
 
 class Topics:
-    """Unique topics for one run, created with several partitions and deleted at the end."""
+    """Unique topics for one run, created with several partitions and deleted at the end.
+
+    The registry subjects named after them (``<topic>-value`` from the serializers, and the
+    ``<topic>-<file>.proto`` references of the Protobuf serializer) are deleted with them, so a
+    run leaves nothing behind on a cluster of the user's own.
+    """
 
     def __init__(self, connection: Connection, run_id: str) -> None:
         from confluent_kafka.admin import AdminClient
 
         self._admin = AdminClient({"bootstrap.servers": connection.bootstrap_servers})
+        self._registry_url = connection.registry_url
         self._run_id = run_id
         self.created: list[str] = []
+        #: Subjects to delete at the end, dependents before what they reference.
+        self.subjects: list[str] = []
 
     def create(self, path: str, timeout: float = 30.0) -> str:
         """Create ``bench-<path>-<run id>`` with PARTITIONS partitions and return its name."""
@@ -143,7 +151,21 @@ class Topics:
                 future.result(timeout=timeout)
             except Exception as exc:
                 print(f"bench: could not delete a topic: {exc}")
+        self._delete_subjects([f"{topic}-value" for topic in self.created] + self.subjects)
         self.created = []
+        self.subjects = []
+
+    def _delete_subjects(self, subjects: list[str]) -> None:
+        from confluent_kafka.schema_registry import SchemaRegistryClient
+
+        client = SchemaRegistryClient({"url": self._registry_url})
+        for subject in subjects:
+            try:
+                client.delete_subject(subject)
+                client.delete_subject(subject, permanent=True)
+            except Exception as exc:
+                if "404" not in str(exc) and "40401" not in str(exc):
+                    print(f"bench: could not delete subject {subject!r}: {exc}")
 
 
 class Delivered:
@@ -379,10 +401,18 @@ def confluent_protobuf_path(bench: Bench) -> Measured:
 
     pb2 = bench.protobuf_module()
     messages = workload.payment_messages(pb2, bench.payments)
-    serializer = ProtobufSerializer(
-        pb2.PaymentAuthorized, _registry(bench), {"use.deprecated.format": False}
-    )
     topic = bench.topics.create("confluent_protobuf")
+    bench.topics.subjects += [f"{topic}-{name}" for name in workload.PAYMENT_PROTOS]
+    # The serializer registers money.proto as a base64 descriptor; under a subject of its own,
+    # so it never becomes the latest version of the subject herald's .proto text lives in.
+    serializer = ProtobufSerializer(
+        pb2.PaymentAuthorized,
+        _registry(bench),
+        {
+            "use.deprecated.format": False,
+            "reference.subject.name.strategy": lambda _ctx, dep: f"{topic}-{dep.name}",
+        },
+    )
     context = SerializationContext(topic, MessageField.VALUE)
 
     def serialize(message: Any) -> bytes:
