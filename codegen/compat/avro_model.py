@@ -295,7 +295,7 @@ class _Parser:
                 raise self.error(
                     ref.origin,
                     ref.pointer,
-                    f"unknown type {ref.targets[-1]!r}: define it, or pass the schema that "
+                    f"unknown type {ref.targets[0]!r}: define it, or pass the schema that "
                     "defines it as a reference",
                 )
 
