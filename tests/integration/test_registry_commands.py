@@ -124,15 +124,17 @@ def test_register_in_reference_order_then_second_run_is_a_no_op(
     assert len(lines) == 5
 
     registered = client.get_version(project.order_subject, "latest")
-    refs = sorted((r.name, r.subject, r.version) for r in registered.schema.references)
+    order_refs = registered.schema.references or []
+    refs = sorted((r.name, r.subject, r.version) for r in order_refs)
     assert refs == [
         (f"{ns}.Currency", f"{ns}.Currency", 1),
         (f"{ns}.LineItem", f"{ns}.LineItem", 1),
     ]
     proto = client.get_version(payments, "latest")
-    assert [(r.name, r.subject) for r in proto.schema.references] == [(money, money)]
+    proto_refs = proto.schema.references or []
+    assert [(r.name, r.subject) for r in proto_refs] == [(money, money)]
     # The references resolve: each names a registered version of its subject.
-    for ref in [*registered.schema.references, *proto.schema.references]:
+    for ref in [*order_refs, *proto_refs]:
         assert client.get_version(ref.subject, ref.version).schema.schema_str
 
     second = project.herald("register")
