@@ -135,6 +135,8 @@ def test_register_in_reference_order_then_second_run_is_a_no_op(
     assert [(r.name, r.subject) for r in proto_refs] == [(money, money)]
     # The references resolve: each names a registered version of its subject.
     for ref in [*order_refs, *proto_refs]:
+        assert ref.subject is not None
+        assert ref.version is not None
         assert client.get_version(ref.subject, ref.version).schema.schema_str
 
     second = project.herald("register")

@@ -35,11 +35,11 @@ class FakeRegistry(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: FakeRegistry
 
-    def do_GET(self) -> None:  # noqa: N802 - BaseHTTPRequestHandler's hook name
+    def do_GET(self) -> None:
         """Answer a GET."""
         self._answer()
 
-    def do_POST(self) -> None:  # noqa: N802 - BaseHTTPRequestHandler's hook name
+    def do_POST(self) -> None:
         """Answer a POST."""
         self._answer()
 
