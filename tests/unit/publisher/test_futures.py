@@ -85,3 +85,29 @@ def test_bridges_to_asyncio() -> None:
         return await asyncio.wait_for(asyncio.wrap_future(future), 5)
 
     assert asyncio.run(main()).offset == 7
+
+
+def test_tally_counts_callbacks_from_several_threads_exactly() -> None:
+    tally = Tally()
+
+    def resolve(count: int) -> None:
+        for _ in range(count):
+            DeliveryFuture(tally)(None, fake_msg())
+
+    threads = [threading.Thread(target=resolve, args=(2000,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert tally.delivered == 8000
+
+
+def test_waiters_racing_the_callback_never_hang() -> None:
+    for _ in range(300):
+        future = DeliveryFuture(Tally())
+        got: list[int] = []
+        waiter = threading.Thread(target=lambda f=future, out=got: out.append(f.result(5).offset))
+        waiter.start()
+        future(None, fake_msg(offset=3))
+        waiter.join(5)
+        assert got == [3]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from types import SimpleNamespace
 
 from prometheus_client import CollectorRegistry
 
-from publisher.futures import Tally
 from publisher.metrics import PublisherMetrics, serve_metrics
 
 
@@ -48,9 +48,8 @@ def value(reg: CollectorRegistry, name: str, **labels: str) -> float | None:
 def test_stats_document_populates_every_metric() -> None:
     reg = CollectorRegistry()
     metrics = PublisherMetrics(reg)
-    tally = Tally()
-    tally.delivered, tally.failed = 10, 1
-    publisher = type("P", (), {"tally": tally})()
+    tally = SimpleNamespace(delivered=10, failed=1)
+    publisher = SimpleNamespace(tally=tally)
     metrics.observe(stats(txbytes=4000, batch_sum=1000), publisher)
     assert value(reg, "herald_queue_messages", client="svc") == 12
     assert value(reg, "herald_queue_bytes", client="svc") == 3400
