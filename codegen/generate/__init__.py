@@ -39,10 +39,11 @@ def build_model(
     binds = dict(bindings or {})
     modules, records, enums, module_of = build_avro_modules(catalog, binds)
     proto_modules: tuple[ProtoModuleDef, ...] = ()
+    proto_names: dict[str, tuple[str, str]] = {}
     if catalog.proto_files:
         from codegen.generate.protobuf import build_proto_modules
 
-        proto_modules = build_proto_modules(catalog, binds)
+        proto_modules, proto_names = build_proto_modules(catalog, binds)
     return PackageModel(
         name=package_name,
         modules=modules,
@@ -50,6 +51,7 @@ def build_model(
         records=records,
         enums=enums,
         module_of=module_of,
+        proto_names=proto_names,
     )
 
 

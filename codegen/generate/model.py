@@ -213,22 +213,32 @@ class EnumDef:
 
 
 @dataclass(frozen=True, slots=True)
+class ProtoValue:
+    """The value type of a protobuf field: a scalar name, or enum/message with its full name.
+
+    ``kind`` is a scalar type (``int32``, ``string`` ...), ``enum``, ``message``, or one of the
+    well-known types with a native Python form (``timestamp``, ``duration``).
+    """
+
+    kind: str
+    ref: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ProtoFieldDef:
     """One protobuf field as the binding exposes it."""
 
     wire_name: str
     py_name: str
-    #: Python annotation of the field, e.g. ``str``, ``list[int]``, ``_h_dt.datetime | None``.
-    annotation: str
-    #: How the field is copied between binding and message (a key of pysource.PROTO_KINDS).
-    kind: str
-    #: For message/enum fields: the binding class (or enum class) name in this module.
-    target: str | None
-    repeated: bool
-    map_value_kind: str | None
-    oneof: str | None
-    optional: bool
-    default_expr: str
+    number: int
+    value: ProtoValue
+    repeated: bool = False
+    #: For map fields: the key type (``value`` is then the map's value type).
+    map_key: ProtoValue | None = None
+    #: True when the field tracks presence (proto3 ``optional``, messages, oneof members).
+    optional: bool = False
+    oneof: str | None = None
+    doc: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +250,7 @@ class ProtoMessageDef:
     #: Dotted path of the _pb2 class inside its module, e.g. ``Order.Item``.
     pb2_path: str
     fields: tuple[ProtoFieldDef, ...]
+    #: Oneof name -> the Python names of its member fields.
     oneofs: tuple[tuple[str, tuple[str, ...]], ...]
     schema_text: str
     message_indexes: tuple[int, ...]
@@ -254,7 +265,9 @@ class ProtoEnumDef:
 
     full_name: str
     py_name: str
-    values: tuple[tuple[str, int], ...]
+    #: (wire name, Python member name, number), in declaration order.
+    values: tuple[tuple[str, str, int], ...]
+    doc: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,8 +279,6 @@ class ProtoModuleDef:
     pb2_module: str
     messages: tuple[ProtoMessageDef, ...]
     enums: tuple[ProtoEnumDef, ...]
-    #: Other binding modules this one imports: (relative module path, alias).
-    imports: tuple[tuple[str, str], ...]
     source: str
 
 
@@ -298,3 +309,5 @@ class PackageModel:
     enums: dict[str, EnumDef] = field(default_factory=dict)
     #: Full name -> dotted module path of its defining module.
     module_of: dict[str, str] = field(default_factory=dict)
+    #: Protobuf message or enum full name -> (binding module, Python class name).
+    proto_names: dict[str, tuple[str, str]] = field(default_factory=dict)

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import enum
 import struct
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
+
+from google.protobuf.message import DecodeError
 
 from publisher.errors import EventDecodeError, EventValidationError
+
+E = TypeVar("E", bound=enum.IntEnum)
 
 #: Python errors that mean "this value is not what the field needs" while converting.
 CONVERSION_ERRORS = (
@@ -26,6 +31,8 @@ CONVERSION_ERRORS = (
 )
 #: Python errors that mean "these bytes are not a valid body" while decoding.
 DECODE_ERRORS = (IndexError, ValueError, KeyError, OverflowError, struct.error)
+#: Errors protobuf parsing raises for bytes that are not a valid message.
+PROTO_DECODE_ERRORS = (DecodeError, *DECODE_ERRORS)
 
 
 def describe(value: object) -> str:
@@ -87,6 +94,21 @@ def first_of(value: object, converters: tuple[Callable[[Any], Any], ...]) -> Any
 def unencodable(cls_name: str, exc: Exception) -> EventValidationError:
     """The error for an instance whose fields were changed in place to values that don't fit."""
     return EventValidationError(cls_name, "*", f"cannot encode: {exc}")
+
+
+def proto_enum(value: object, enum_cls: type[E], by_name: Mapping[str, E]) -> E:
+    """A protobuf enum member from its wire name or its number."""
+    if isinstance(value, enum_cls):
+        return value
+    if isinstance(value, str):
+        try:
+            return by_name[value]
+        except KeyError:
+            known = ", ".join(by_name)
+            raise ValueError(f"{value!r} is not a value of {enum_cls.__name__} ({known})") from None
+    if type(value) is int:
+        return enum_cls(value)
+    raise TypeError(f"expected a {enum_cls.__name__} name or number, got {describe(value)}")
 
 
 def decode_error(cls_name: str, exc: Exception) -> EventDecodeError:

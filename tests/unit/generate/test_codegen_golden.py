@@ -31,7 +31,7 @@ def test_every_module_is_stamped_with_its_source_and_py_typed_ships() -> None:
     assert "schemas/com/example/shop/order.avsc" in files["com/example/shop.py"].splitlines()[1]
 
 
-def test_one_module_per_namespace() -> None:
+def test_one_module_per_namespace_and_per_proto_file() -> None:
     files = golden_files()
     assert {p for p in files if p.endswith(".py")} == {
         "__init__.py",
@@ -40,4 +40,14 @@ def test_one_module_per_namespace() -> None:
         "com/example/__init__.py",
         "com/example/common.py",
         "com/example/shop.py",
+        "shipping/__init__.py",
+        "shipping/v1/__init__.py",
+        "shipping/v1/address.py",
+        "shipping/v1/address_pb2.py",
+        "shipping/v1/shipment.py",
+        "shipping/v1/shipment_pb2.py",
+    }
+    assert {p for p in files if p.endswith(".pyi")} == {
+        "shipping/v1/address_pb2.pyi",
+        "shipping/v1/shipment_pb2.pyi",
     }

@@ -50,7 +50,8 @@ def fastavro_bytes(full_name: str, record: dict[str, Any]) -> bytes:
 
 
 def test_every_record_has_a_class(golden_package: ModuleType) -> None:
-    assert sorted(golden_package.TYPES) == RECORDS
+    avro_types = {n for n, c in golden_package.TYPES.items() if c.SCHEMA_FORMAT == "AVRO"}
+    assert sorted(avro_types) == RECORDS
 
 
 @pytest.mark.parametrize("full_name", RECORDS)

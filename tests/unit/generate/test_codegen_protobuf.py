@@ -1,0 +1,103 @@
+"""Protobuf bindings: same contract as Avro classes, bytes equal to SerializeToString."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import ModuleType
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from publisher.errors import EventDecodeError, EventValidationError
+from tests.unit.generate.proto_values import message_values, to_pb
+
+MESSAGES = [
+    "shipping.v1.Address",
+    "shipping.v1.ShipmentDispatched",
+    "shipping.v1.ShipmentDispatched.Parcel",
+]
+
+
+def pb2_class(pkg: ModuleType, full_name: str) -> type:
+    """The protoc class behind a binding, found by walking its _pb2 module."""
+    module = pkg.TYPES[full_name].__module__
+    pb2 = __import__(module + "_pb2", fromlist=["_"])
+    obj = pb2
+    for part in full_name.removeprefix("shipping.v1.").split("."):
+        obj = getattr(obj, part)
+    return obj  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("full_name", MESSAGES)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_round_trip_matches_serialize_to_string(
+    golden_package: ModuleType, full_name: str, data: st.DataObject
+) -> None:
+    cls = golden_package.TYPES[full_name]
+    pb_cls = pb2_class(golden_package, full_name)
+    plain = data.draw(message_values(pb_cls.DESCRIPTOR))
+    obj = cls.from_dict(plain)
+    body = obj.encode()
+    assert body == to_pb(pb_cls(), plain).SerializeToString(deterministic=True)
+    assert cls.decode(body) == obj
+    assert obj.to_dict() == plain
+
+
+def test_contract_class_variables(golden_package: ModuleType) -> None:
+    cls = golden_package.TYPES["shipping.v1.ShipmentDispatched"]
+    parcel = golden_package.TYPES["shipping.v1.ShipmentDispatched.Parcel"]
+    assert cls.SCHEMA_FORMAT == "PROTOBUF"
+    assert cls.MESSAGE_INDEXES == (0,)
+    assert parcel.MESSAGE_INDEXES == (0, 0)
+    assert cls.REFERENCES == (("shipping/v1/address.proto", "shipping/v1/address.proto"),)
+    assert cls.SCHEMA.startswith('syntax = "proto3";')
+    assert len(cls.FINGERPRINT) == 64
+    assert cls.BINDINGS == ()
+    assert "from_" in cls.__dataclass_fields__
+
+
+def test_oneof_allows_one_member_only(golden_package: ModuleType) -> None:
+    cls = golden_package.TYPES["shipping.v1.ShipmentDispatched"]
+    with pytest.raises(EventValidationError, match=r"ShipmentDispatched\.tracking: .*at most one"):
+        cls(tracking_url="https://t", tracking_number=5)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("priority", -1, "uint32"),
+        ("dispatched_at", dt.datetime(2026, 1, 1), "naive datetime"),
+        ("carrier", "CARRIER_POST", "shipping.v1.Carrier"),
+        ("labels", "x", None),
+    ],
+)
+def test_invalid_values_name_class_and_field(
+    golden_package: ModuleType, field: str, value: object, words: str | None
+) -> None:
+    ship = golden_package.TYPES["shipping.v1.ShipmentDispatched"]
+    target = (
+        ship if field != "labels" else golden_package.TYPES["shipping.v1.ShipmentDispatched.Parcel"]
+    )
+    with pytest.raises(EventValidationError) as info:
+        target(**{field: value})
+    assert info.value.field == field
+    if words:
+        assert words in str(info.value)
+
+
+def test_enums_convert_from_names_and_numbers(golden_package: ModuleType) -> None:
+    cls = golden_package.TYPES["shipping.v1.ShipmentDispatched"]
+    by_name = cls.from_dict({"carrier": "CARRIER_POST"})
+    by_number = cls.from_dict({"carrier": 1})
+    assert by_name == by_number
+    assert by_name.to_dict()["carrier"] == "CARRIER_POST"
+    with pytest.raises(EventValidationError, match=r"ShipmentDispatched\.carrier"):
+        cls.from_dict({"carrier": "CARRIER_PIGEON"})
+
+
+def test_garbage_bytes_raise_a_decode_error(golden_package: ModuleType) -> None:
+    cls = golden_package.TYPES["shipping.v1.ShipmentDispatched"]
+    with pytest.raises(EventDecodeError, match="cannot decode ShipmentDispatched"):
+        cls.decode(b"\xff\xff\xff")
