@@ -268,10 +268,15 @@ def _binding(reader: _Reader, origin: str) -> Binding:
     topic = reader.get("topic", str)
     if not topic:
         raise reader.fail("topic", "must not be empty")
+    key = reader.get("key", str)
+    if "key_compatibility" in reader.table and (key is None or key in PLAIN_KEYS):
+        raise reader.fail(
+            "key_compatibility", f"set, but the key is {key or 'absent'}: it has no subject"
+        )
     return Binding(
         topic=topic,
         value=reader.get("value", str),
-        key=reader.get("key", str),
+        key=key,
         strategy=cast(SubjectStrategy, reader.choice("strategy", STRATEGIES, "topic")),
         compatibility=reader.choice("compatibility", COMPATIBILITY_LEVELS),
         key_compatibility=reader.choice("key_compatibility", COMPATIBILITY_LEVELS),

@@ -116,6 +116,11 @@ def test_unknown_keys_are_errors(tmp_path: Path, extra: str, where: str) -> None
         ("[registry]\nconcurrency = true\n", "registry.concurrency: expected an integer"),
         ('[lint]\ndisable = ["NOT_A_RULE"]\n', "lint.disable[0]: unknown lint rule 'NOT_A_RULE'"),
         ("schemas = [1]\n", "schemas[0]: expected a string"),
+        (
+            '[[bindings]]\ntopic = "t"\nvalue = "a.B"\nkey = "string"\n'
+            'key_compatibility = "FULL"\n',
+            "bindings[0].key_compatibility: set, but the key is string",
+        ),
         ("schemas = [\n", "invalid TOML"),
     ],
 )
