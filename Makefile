@@ -56,5 +56,13 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 bench: $(BENCH_STAMP)
 	$(STACK) --state .stack/bench run -- $(BIN)/python -m benchmarks.report
 
+# Typed event classes from schemas/ into the configured package (herald.toml [codegen] out).
+codegen: install
+	$(BIN)/herald codegen
+
+# Rewrite tests/golden/expected from tests/golden/schemas after an intended generator change.
+golden: install
+	$(BIN)/python -m tests.golden.regenerate
+
 clean:
 	rm -rf $(VENV) build .stack .mypy_cache .ruff_cache .pytest_cache
