@@ -131,6 +131,65 @@ def _component_costs(
     return costs
 
 
+def _profile_top(profiler: cProfile.Profile, limit: int = 12) -> tuple[list[dict[str, Any]], float]:
+    """The functions with the most own time, each with its share of the profiled total."""
+    entries = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(own for (_cc, _nc, own, _cum, _callers) in entries.values()) or 1.0
+    top = sorted(entries.items(), key=lambda item: item[1][2], reverse=True)[:limit]
+    rows = [
+        {
+            "function": f"{Path(file).name}:{line}({name})",
+            "calls": calls,
+            "own_s": round(own, 4),
+            "share": round(own / total, 3),
+        }
+        for (file, line, name), (_cc, calls, own, _cum, _callers) in top
+    ]
+    return rows, total
+
+
+def protobuf_costs(count: int, workdir: Path) -> dict[str, Any]:
+    """Encode cost of PaymentAuthorized: herald's class, the protoc message, the serializer."""
+    from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    cls = workload.generate_events(workload.PAYMENT_NAME, workdir)
+    out = workdir / "pb2"
+    out.mkdir(exist_ok=True)
+    pb2 = workload.compile_protos(out)
+    records = workload.payment_records()
+    typed = repeat(workload.typed_events(cls, records), count)
+    messages = repeat(workload.payment_messages(pb2, records), count)
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+
+    # confluent-kafka's in-process registry: the serializer's cost without network round trips.
+    serializer = ProtobufSerializer(
+        pb2.PaymentAuthorized,
+        SchemaRegistryClient.new_client({"url": "mock://herald-profile"}),
+        {"use.deprecated.format": False},
+    )
+    context = SerializationContext("t", MessageField.VALUE)
+    costs = {
+        "herald_encode": _best_us(lambda: [e.encode() for e in typed], count),
+        "pb2_serialize": _best_us(lambda: [m.SerializeToString() for m in messages], count),
+    }
+    serializer(messages[0], context)
+    costs["protobuf_serializer"] = _best_us(
+        lambda: [serializer(m, context) for m in messages], count
+    )
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for event in typed:
+        event.encode()
+    profiler.disable()
+    rows, total = _profile_top(profiler, 10)
+    return {
+        "costs_us": {k: round(v, 2) for k, v in costs.items()},
+        "profile_top": rows,
+        "profiled_total_s": round(total, 3),
+    }
+
+
 def measure(count: int, connection: Connection) -> dict[str, Any]:
     """Time the components and profile the publish loop; returns the figures."""
     from confluent_kafka.schema_registry import SchemaRegistryClient
@@ -167,19 +226,7 @@ def measure(count: int, connection: Connection) -> dict[str, Any]:
         finally:
             pub.close(10.0)
             topics.delete_all()
-    stats = pstats.Stats(profiler)
-    entries = stats.stats  # type: ignore[attr-defined]
-    total = sum(own for (_cc, _nc, own, _cum, _callers) in entries.values()) or 1.0
-    top = sorted(entries.items(), key=lambda item: item[1][2], reverse=True)[:12]
-    profile = [
-        {
-            "function": f"{Path(file).name}:{line}({name})",
-            "calls": calls,
-            "own_s": round(own, 4),
-            "share": round(own / total, 3),
-        }
-        for (file, line, name), (_cc, calls, own, _cum, _callers) in top
-    ]
+    profile, total = _profile_top(profiler)
     return {
         "events": count,
         "costs_us": {name: round(value, 2) for name, value in costs.items()},
@@ -207,6 +254,19 @@ def render(figures: dict[str, Any]) -> str:
     lines.append("cProfile of the publish loop (main thread), by own time:")
     for row in figures["profile_top"]:
         lines.append(f"  {row['share']:6.1%}  {row['calls']:>9,}  {row['function']}")
+    protobuf = figures.get("protobuf")
+    if protobuf:
+        lines.append(f"Protobuf PaymentAuthorized encode, best of {REPEATS}:")
+        names = {
+            "herald_encode": "herald event.encode() (typed -> pb2 -> bytes)",
+            "pb2_serialize": "protoc message SerializeToString()",
+            "protobuf_serializer": "ProtobufSerializer(message, ctx)",
+        }
+        for key, value in protobuf["costs_us"].items():
+            lines.append(f"  {names.get(key, key):<52} {value:6.2f} µs/msg")
+        lines.append("cProfile of herald's Protobuf encode, by own time:")
+        for row in protobuf["profile_top"]:
+            lines.append(f"  {row['share']:6.1%}  {row['calls']:>9,}  {row['function']}")
     return "\n".join(lines)
 
 
@@ -217,6 +277,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     figures = measure(args.events, Connection.from_env())
+    try:
+        with tempfile.TemporaryDirectory(prefix="herald-profile-pb-") as tmp:
+            figures["protobuf"] = protobuf_costs(min(args.events, 20_000), Path(tmp))
+    except Exception as exc:
+        print(f"profile: Protobuf part not measured: {exc}", file=sys.stderr)
     figures["seconds"] = round(time.perf_counter() - started, 1)
     print(render(figures))
     print(json.dumps(figures))
