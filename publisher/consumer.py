@@ -2,9 +2,10 @@
 
 :class:`TypedDeserializer` learns the schema id of each event class it is given (by the same
 registry lookup the publisher does, under each of the class's subjects), then decodes a message
-by reading the id from the wire header and calling that class's ``decode``. An id it has not
-seen is fetched from the registry once and matched to a class by schema text, so events
-registered under other subjects still decode.
+by reading the id — and, for Protobuf, the message indexes, since every message of one
+.proto file shares its schema id — from the wire header and calling that class's ``decode``.
+An id it has not seen is fetched from the registry once and matched to classes by schema text,
+so events registered under other subjects still decode.
 
 :class:`TypedConsumer` is a small wrapper over ``confluent_kafka.Consumer`` that yields
 :class:`TypedMessage` (event plus topic, partition, offset, key, headers) for consume-transform-
@@ -25,9 +26,16 @@ from confluent_kafka import Consumer, KafkaException
 
 from publisher.errors import EventDecodeError, PublisherError, UnknownSchemaId
 from publisher.event import Event
-from publisher.registry import SchemaResolver, subject_of
+from publisher.registry import SchemaResolver
 from publisher.subjects import subject_for
 from publisher.wire import parse_header
+
+
+def _indexes_of(cls: type[Event]) -> tuple[int, ...]:
+    """Message indexes as read from the wire: () for Avro, (0,) for a file's first message."""
+    if cls.SCHEMA_FORMAT != "PROTOBUF":
+        return ()
+    return tuple(cls.MESSAGE_INDEXES) or (0,)
 
 
 def _same_schema(schema_type: str, registered: str, cls: type[Event]) -> bool:
@@ -55,41 +63,58 @@ class TypedDeserializer:
     ) -> None:
         self._classes = tuple(classes)
         self._resolver = resolver
-        self._by_id: dict[int, type[Event]] = {}
+        self._by_key: dict[tuple[int, tuple[int, ...]], type[Event]] = {}
+        self._formats: dict[int, str] = {}
         self._lock = threading.Lock()
         for cls in self._classes:
             for subject in self._subjects(cls, topics):
-                schema_id = resolver.resolve(cls, subject)
-                self._by_id[schema_id] = cls
+                self._learn(resolver.resolve(cls, subject), cls)
+
+    def _learn(self, schema_id: int, cls: type[Event]) -> None:
+        self._formats[schema_id] = cls.SCHEMA_FORMAT
+        self._by_key[(schema_id, _indexes_of(cls))] = cls
 
     @staticmethod
     def _subjects(event_cls: type[Event], topics: Sequence[str]) -> list[str]:
+        """Subjects to learn ids from: the class's bindings, else its record-name subject.
+
+        Ids registered elsewhere (another topic, another strategy) are matched lazily by
+        schema text in :meth:`class_for`, so no guess is needed here.
+        """
         subjects = [binding.subject for binding in event_cls.BINDINGS]
-        subjects.extend(subject_of(event_cls, topic) for topic in topics)
         if not subjects:
             subjects.append(subject_for("record", "", event_cls.FULL_NAME))
         return list(dict.fromkeys(subjects))
 
     @property
-    def ids(self) -> Mapping[int, type[Event]]:
-        """Schema id → class, as learned so far."""
-        return dict(self._by_id)
+    def ids(self) -> Mapping[tuple[int, tuple[int, ...]], type[Event]]:
+        """(schema id, protobuf message indexes) → class, as learned so far."""
+        return dict(self._by_key)
 
-    def class_for(self, schema_id: int) -> type[Event]:
-        """The class registered under ``schema_id``, asking the registry once for unknown ids."""
-        cls = self._by_id.get(schema_id)
-        if cls is not None:
-            return cls
+    def _format_of(self, schema_id: int) -> str:
+        known = self._formats.get(schema_id)
+        if known is not None:
+            return known
         with self._lock:
             schema_type, text = self._resolver.schema_text(schema_id)
+            self._formats[schema_id] = schema_type.upper()
             for candidate in self._classes:
                 if _same_schema(schema_type, text, candidate):
-                    self._by_id[schema_id] = candidate
-                    return candidate
+                    self._by_key.setdefault((schema_id, _indexes_of(candidate)), candidate)
+        return self._formats[schema_id]
+
+    def class_for(self, schema_id: int, indexes: tuple[int, ...] = ()) -> type[Event]:
+        """The class of a schema id (and protobuf message indexes); unknown ids asked once."""
+        self._format_of(schema_id)
+        cls = self._by_key.get((schema_id, indexes))
+        if cls is not None:
+            return cls
         names = ", ".join(c.FULL_NAME for c in self._classes)
+        where = f" message indexes {list(indexes)}" if indexes else ""
         raise UnknownSchemaId(
-            f"schema id {schema_id} is none of the classes this deserializer knows ({names}); "
-            "pass the generated class of that schema, or regenerate after a schema change"
+            f"schema id {schema_id}{where} is none of the classes this deserializer knows "
+            f"({names}); pass the generated class of that schema, or regenerate after a "
+            "schema change"
         )
 
     def __call__(self, data: bytes | None) -> Event | None:
@@ -97,8 +122,8 @@ class TypedDeserializer:
         if data is None:
             return None
         schema_id, _, _ = parse_header(data, None)
-        cls = self.class_for(schema_id)
-        _, _, body = parse_header(data, cls.SCHEMA_FORMAT)
+        _, indexes, body = parse_header(data, self._format_of(schema_id))
+        cls = self.class_for(schema_id, indexes)
         try:
             return cls.decode(body)
         except EventDecodeError:

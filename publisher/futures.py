@@ -113,7 +113,7 @@ class DeliveryFuture(Future[DeliveryReport]):
                 else:
                     waiter.add_exception(self)
             condition.notify_all()
-        self._invoke_callbacks()  # type: ignore[attr-defined]
+        self._invoke_callbacks()
 
     def fail(self, error: BaseException) -> None:
         """Fail the future locally (buffer full, batch aborted): Kafka never saw the event.

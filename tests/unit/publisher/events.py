@@ -182,5 +182,6 @@ def proto_event(topic: str | None = None) -> type[ProtoTestEvent]:
         "MESSAGE_INDEXES": (1,),
         "MESSAGE": module.PaymentCaptured,
         "PROTO_FILE": proto_name,
+        "PB2": module,
     }
     return type("PaymentCaptured", (ProtoTestEvent,), attrs)

@@ -41,3 +41,21 @@ def test_unknown_id_is_matched_by_schema_text_or_named() -> None:
     assert deserialize(header("AVRO", elsewhere) + order.encode()) == order
     with pytest.raises(UnknownSchemaId, match=f"schema id {other_id}"):
         deserialize(header("AVRO", other_id) + b"\x00")
+
+
+def test_protobuf_messages_of_one_file_share_an_id_and_split_by_message_index() -> None:
+    client = SchemaRegistryClient.new_client({"url": f"mock://{uuid.uuid4().hex}"})
+    Payment = proto_event("payments")
+    schema_id = client.register_schema("payments-value", Schema(Payment.SCHEMA, "PROTOBUF"))
+    header_cls = type(
+        "Header",
+        (Payment,),
+        {"__slots__": (), "MESSAGE_INDEXES": (0,), "MESSAGE": Payment.PB2.Header},
+    )
+    deserialize = TypedDeserializer([Payment, header_cls], SchemaResolver(client=client))
+    payment = Payment(payment_id="p", amount_cents=1)
+    assert deserialize(header("PROTOBUF", schema_id, (1,)) + payment.encode()) == payment
+    head = header_cls(source="checkout")
+    assert deserialize(header("PROTOBUF", schema_id, (0,)) + head.encode()) == head
+    with pytest.raises(UnknownSchemaId, match=r"message indexes \[2\]"):
+        deserialize(header("PROTOBUF", schema_id, (2,)) + b"")
