@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import fastavro.schema
+
 from codegen.catalog import AvroNamedType, Catalog, file_text, reference_name, reference_subject
 from codegen.catalog.avro import split_full_name
 from codegen.catalog.registry_form import direct_dependencies
@@ -53,6 +55,11 @@ LOGICAL_BASES: dict[str, frozenset[str]] = {
 }
 #: Module that holds types without a namespace.
 DEFAULT_MODULE = "_default"
+
+
+def parsing_canonical_form(schema: Any) -> str:
+    """The Avro Parsing Canonical Form of a self-contained schema (fastavro's implementation)."""
+    return str(fastavro.schema.to_parsing_canonical_form(schema))
 
 
 def source_of(path: Path, root: Path) -> str:
@@ -179,21 +186,66 @@ class _Builder:
             )
         doc = node.get("doc")
         schema_file = self.catalog.avro_file(named.path)
-        refs = tuple(
-            (reference_name(dep), reference_subject(dep))
-            for dep in direct_dependencies(self.catalog, schema_file)
-        )
+        if named.full_name == schema_file.primary.full_name:
+            # What `herald register` registers for this subject: the file, with references.
+            schema_text = file_text(schema_file)
+            refs = tuple(
+                (reference_name(dep), reference_subject(dep))
+                for dep in direct_dependencies(self.catalog, schema_file)
+            )
+        else:
+            # Not a file's primary type, so never registered on its own: a distinct,
+            # self-contained identity (Parsing Canonical Form with every named type inlined).
+            schema_text = parsing_canonical_form(self.standalone(named.full_name))
+            refs = ()
         return RecordDef(
             full_name=named.full_name,
             namespace=namespace,
             py_name=py_name,
             fields=tuple(fields),
             doc=doc if isinstance(doc, str) else None,
-            schema_text=file_text(schema_file),
+            schema_text=schema_text,
             references=refs,
             bindings=self.bindings.get(named.full_name, ()),
             source=source_of(schema_file.path, schema_file.root),
         )
+
+    def standalone(self, full_name: str) -> Any:
+        """The JSON of a named type with every named type it uses defined inline once."""
+        seen: set[str] = set()
+
+        def inline(node: Any, namespace: str) -> Any:
+            if isinstance(node, str):
+                if node in PRIMITIVES:
+                    return node
+                found = self.resolve_name(node, namespace, full_name)
+                return define(found.full_name, found.schema)
+            if isinstance(node, list):
+                return [inline(b, namespace) for b in node]
+            kind = node.get("type")
+            if kind in ("record", "error", "enum", "fixed"):
+                full, _ = split_full_name(node["name"], node.get("namespace"), namespace)
+                return define(full, node)
+            if kind == "array":
+                return {**node, "items": inline(node["items"], namespace)}
+            if kind == "map":
+                return {**node, "values": inline(node["values"], namespace)}
+            if isinstance(kind, list | dict):
+                return {**node, "type": inline(kind, namespace)}
+            return node
+
+        def define(full: str, node: Mapping[str, Any]) -> Any:
+            if full in seen:
+                return full
+            seen.add(full)
+            out = {k: v for k, v in node.items() if k != "namespace"}
+            out["name"] = full
+            if node.get("type") in ("record", "error"):
+                space = namespace_of(full)
+                out["fields"] = [{**f, "type": inline(f["type"], space)} for f in node["fields"]]
+            return out
+
+        return define(full_name, self.types[full_name].schema)
 
     def enum(self, named: AvroNamedType) -> EnumDef:
         where = self.where(named)

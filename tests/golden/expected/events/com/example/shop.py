@@ -47,10 +47,10 @@ class Card(_h_Event):
 
     SCHEMA_FORMAT = "AVRO"
     FULL_NAME = "com.example.shop.Card"
-    SCHEMA = '{"type":"record","name":"Order","namespace":"com.example.shop","doc":"An order placed in the shop.","fields":[{"name":"id","type":{"type":"string","logicalType":"uuid"}},{"name":"total","type":"com.example.common.Money"},{"name":"status","type":{"type":"enum","name":"Status","symbols":["NEW","PAID","None","class"],"doc":"Lifecycle of an order."},"default":"NEW"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"Line","fields":[{"name":"sku","type":"string"},{"name":"quantity","type":"int","default":1},{"name":"unit_price","type":"com.example.common.Money"}]}},"default":[]},{"name":"class","type":"string","doc":"A Python keyword as a field name."},{"name":"from","type":["null","string"],"default":null},{"name":"encode","type":"boolean","default":false,"doc":"Clashes with the contract method."},{"name":"to_dict","type":"float","default":0.5},{"name":"ref","type":["null","string","long"],"default":null},{"name":"payment","type":[{"type":"record","name":"Card","fields":[{"name":"last4","type":"string"},{"name":"hash","type":{"type":"fixed","name":"Md5","size":16}}]},{"type":"record","name":"Transfer","fields":[{"name":"iban","type":"string"},{"name":"raw","type":"bytes","default":"\\u0000ÿ"}]}]},{"name":"tags","type":{"type":"map","values":"string"},"default":{"source":"web"}},{"name":"scores","type":{"type":"map","values":{"type":"array","items":"double"}},"default":{}},{"name":"gift","type":["null","com.example.common.Money"],"default":null},{"name":"checksum","type":"Md5"},{"name":"priority","type":"long","default":-1}]}'
-    FINGERPRINT = "b7f53fbf2717f22124d5ffa54c34ff449715279ae909838fb09c794ef6ab2a68"
+    SCHEMA = '{"name":"com.example.shop.Card","type":"record","fields":[{"name":"last4","type":"string"},{"name":"hash","type":{"name":"com.example.shop.Md5","type":"fixed","size":16}}]}'
+    FINGERPRINT = "0635dc747e296899ea5bc384ed4e68755c5a48707ca61b35e981cdc65f9c872d"
     BINDINGS = ()
-    REFERENCES = (("com.example.common.Money", "com.example.common.Money"),)
+    REFERENCES = ()
 
     last4: str
 
@@ -265,10 +265,10 @@ class Line(_h_Event):
 
     SCHEMA_FORMAT = "AVRO"
     FULL_NAME = "com.example.shop.Line"
-    SCHEMA = '{"type":"record","name":"Order","namespace":"com.example.shop","doc":"An order placed in the shop.","fields":[{"name":"id","type":{"type":"string","logicalType":"uuid"}},{"name":"total","type":"com.example.common.Money"},{"name":"status","type":{"type":"enum","name":"Status","symbols":["NEW","PAID","None","class"],"doc":"Lifecycle of an order."},"default":"NEW"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"Line","fields":[{"name":"sku","type":"string"},{"name":"quantity","type":"int","default":1},{"name":"unit_price","type":"com.example.common.Money"}]}},"default":[]},{"name":"class","type":"string","doc":"A Python keyword as a field name."},{"name":"from","type":["null","string"],"default":null},{"name":"encode","type":"boolean","default":false,"doc":"Clashes with the contract method."},{"name":"to_dict","type":"float","default":0.5},{"name":"ref","type":["null","string","long"],"default":null},{"name":"payment","type":[{"type":"record","name":"Card","fields":[{"name":"last4","type":"string"},{"name":"hash","type":{"type":"fixed","name":"Md5","size":16}}]},{"type":"record","name":"Transfer","fields":[{"name":"iban","type":"string"},{"name":"raw","type":"bytes","default":"\\u0000ÿ"}]}]},{"name":"tags","type":{"type":"map","values":"string"},"default":{"source":"web"}},{"name":"scores","type":{"type":"map","values":{"type":"array","items":"double"}},"default":{}},{"name":"gift","type":["null","com.example.common.Money"],"default":null},{"name":"checksum","type":"Md5"},{"name":"priority","type":"long","default":-1}]}'
-    FINGERPRINT = "b7f53fbf2717f22124d5ffa54c34ff449715279ae909838fb09c794ef6ab2a68"
+    SCHEMA = '{"name":"com.example.shop.Line","type":"record","fields":[{"name":"sku","type":"string"},{"name":"quantity","type":"int"},{"name":"unit_price","type":{"name":"com.example.common.Money","type":"record","fields":[{"name":"amount","type":"bytes"},{"name":"currency","type":{"name":"com.example.common.Currency","type":"enum","symbols":["EUR","USD","GBP"]}}]}}]}'
+    FINGERPRINT = "0d07ada2f3d69c45d40576c1defed348eddd5e18734aa630013074f07bae60fb"
     BINDINGS = ()
-    REFERENCES = (("com.example.common.Money", "com.example.common.Money"),)
+    REFERENCES = ()
 
     sku: str
 
@@ -1070,10 +1070,10 @@ class Transfer(_h_Event):
 
     SCHEMA_FORMAT = "AVRO"
     FULL_NAME = "com.example.shop.Transfer"
-    SCHEMA = '{"type":"record","name":"Order","namespace":"com.example.shop","doc":"An order placed in the shop.","fields":[{"name":"id","type":{"type":"string","logicalType":"uuid"}},{"name":"total","type":"com.example.common.Money"},{"name":"status","type":{"type":"enum","name":"Status","symbols":["NEW","PAID","None","class"],"doc":"Lifecycle of an order."},"default":"NEW"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"Line","fields":[{"name":"sku","type":"string"},{"name":"quantity","type":"int","default":1},{"name":"unit_price","type":"com.example.common.Money"}]}},"default":[]},{"name":"class","type":"string","doc":"A Python keyword as a field name."},{"name":"from","type":["null","string"],"default":null},{"name":"encode","type":"boolean","default":false,"doc":"Clashes with the contract method."},{"name":"to_dict","type":"float","default":0.5},{"name":"ref","type":["null","string","long"],"default":null},{"name":"payment","type":[{"type":"record","name":"Card","fields":[{"name":"last4","type":"string"},{"name":"hash","type":{"type":"fixed","name":"Md5","size":16}}]},{"type":"record","name":"Transfer","fields":[{"name":"iban","type":"string"},{"name":"raw","type":"bytes","default":"\\u0000ÿ"}]}]},{"name":"tags","type":{"type":"map","values":"string"},"default":{"source":"web"}},{"name":"scores","type":{"type":"map","values":{"type":"array","items":"double"}},"default":{}},{"name":"gift","type":["null","com.example.common.Money"],"default":null},{"name":"checksum","type":"Md5"},{"name":"priority","type":"long","default":-1}]}'
-    FINGERPRINT = "b7f53fbf2717f22124d5ffa54c34ff449715279ae909838fb09c794ef6ab2a68"
+    SCHEMA = '{"name":"com.example.shop.Transfer","type":"record","fields":[{"name":"iban","type":"string"},{"name":"raw","type":"bytes"}]}'
+    FINGERPRINT = "cd94614d4ac582f395fde21cca89c9784929acc6782a15fcf67f0b7bcea2cf4c"
     BINDINGS = ()
-    REFERENCES = (("com.example.common.Money", "com.example.common.Money"),)
+    REFERENCES = ()
 
     iban: str
 
