@@ -395,3 +395,15 @@ def test_silent_registry_times_out_within_the_configured_timeout(project: Projec
     assert result.exit_code == 2
     assert "timed out" in result.stderr
     assert elapsed < 10
+
+
+def test_configured_level_decides_when_the_registry_has_another(project: Project) -> None:
+    assert project.herald("register").exit_code == 0  # the registry's level: global BACKWARD
+    project.edit_order({"name": "channel", "type": "string"})  # breaks BACKWARD, not FORWARD
+    assert project.herald("check").exit_code == 1
+    project.write_config(level="FORWARD")
+    result = project.herald("check")
+    assert result.exit_code == 0, result.output
+    assert f"{project.order_subject}: compatible (FORWARD, against version 1)" in result.stdout
+    assert "REGISTRY_LEVEL_DIFFERS" in result.stdout
+    assert "the registry's level is BACKWARD, the config says FORWARD" in result.stdout
