@@ -407,3 +407,19 @@ def test_configured_level_decides_when_the_registry_has_another(project: Project
     assert f"{project.order_subject}: compatible (FORWARD, against version 1)" in result.stdout
     assert "REGISTRY_LEVEL_DIFFERS" in result.stdout
     assert "the registry's level is BACKWARD, the config says FORWARD" in result.stdout
+
+
+def test_protobuf_break_is_incompatible_and_explained(project: Project) -> None:
+    assert project.herald("register").exit_code == 0
+    proto = project.schemas / project.token / "payments" / "v1" / "payments.proto"
+    proto.write_text(proto.read_text().replace("string order_id = 2;", "int64 order_id = 2;"))
+    result = project.herald("check", "--format", "json")
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    subject = f"{project.payments_topic}-{project.payments_pkg}.PaymentAuthorized"
+    statuses = {s["subject"]: s["status"] for s in doc["subjects"]}
+    assert statuses[subject] == "incompatible"
+    assert statuses[project.order_subject] == "compatible"
+    rules = {f["rule"] for f in doc["findings"] if f["subject"] == subject}
+    assert "REGISTRY_INCOMPATIBLE" in rules
+    assert len(rules) >= 2  # the registry's verdict plus the offline engine's reason
