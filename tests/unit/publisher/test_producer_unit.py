@@ -5,6 +5,8 @@ The integration tests repeat the important cases against the real broker and reg
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +23,7 @@ from publisher.errors import (
     SchemaNotRegisteredError,
 )
 from publisher.producer import Publisher
+from publisher.wire import header
 from tests.unit.publisher.events import AvroTestEvent, avro_event
 
 MOCK = {"test.mock.num.brokers": 1}
@@ -181,3 +184,29 @@ def test_single_publish_on_a_full_queue_raises_after_the_wait(
 def test_transaction_needs_a_transactional_id(pub: Publisher) -> None:
     with pytest.raises(PublisherConfigError, match="transactional_id"), pub.transaction():
         pass
+
+
+def test_typed_key_event_is_framed_under_the_key_subject(order_cls: type[AvroTestEvent]) -> None:
+    client = registry()
+    topic = order_cls.BINDINGS[0].topic
+    client.register_schema(f"{topic}-value", Schema(order_cls.SCHEMA, "AVRO"))
+    key_cls = avro_event(name="OrderKey")
+    key_id = client.register_schema(f"{topic}-key", Schema(key_cls.SCHEMA, "AVRO"))
+    key = key_cls(order_id="k", amount=0, note="")
+    with Publisher(registry_client=client, config=MOCK, check_topic_limits=False) as pub:
+        assert pub._key_bytes(key, topic) == header("AVRO", key_id) + key.encode()
+        assert pub.publish(order_cls(order_id="1", amount=1, note=""), key=key).result(10)
+
+
+def test_runtime_never_imports_build_time_packages() -> None:
+    code = (
+        "import sys, publisher, publisher.producer, publisher.aio, publisher.consumer, "
+        "publisher.metrics, publisher.partitioners, publisher.transactions;"
+        "bad = [m for m in ('codegen', 'click', 'jinja2') if m in sys.modules];"
+        "print(','.join(bad))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
