@@ -337,6 +337,31 @@ class Fragments:
             tests.append(f"isinstance({v}, ({', '.join(named)}))")
         return " or ".join(tests)
 
+    # -- normalisation -----------------------------------------------------------------------
+    def normalize(self, f: FieldDef) -> list[str]:
+        """Statements truncating a millisecond-precision value to what the wire keeps.
+
+        Avro millis types drop sub-millisecond digits when encoding (as fastavro does); doing
+        it at construction keeps ``decode(obj.encode()) == obj`` true for ``datetime.now()``.
+        Applies to direct and optional fields.
+        """
+        t = f.type
+        if isinstance(t, UnionType) and len(t.branches) == 2 and Primitive("null") in t.branches:
+            t = _non_null(t)
+        if not isinstance(t, Logical) or t.name not in _MILLIS_TYPES:
+            return []
+        v = f"self.{f.py_name}"
+        guard = (
+            f"{v} is not None and {v}.microsecond % 1000"
+            if t != f.type
+            else f"{v}.microsecond % 1000"
+        )
+        return [
+            f"if {guard}:",
+            f"    object.__setattr__(self, {py_literal(f.py_name)}, "
+            f"{v}.replace(microsecond={v}.microsecond // 1000 * 1000))",
+        ]
+
     # -- encoding ----------------------------------------------------------------------------
     def encode(self, t: AvroType, v: str, depth: int = 0) -> list[str]:
         """Statements appending the Avro binary of ``v`` to ``out``."""
@@ -643,6 +668,10 @@ _UNION_RANKS: dict[str, int] = {
     "float": 4,
     "double": 4,
 }
+
+
+#: Logical types whose wire form keeps milliseconds only.
+_MILLIS_TYPES = frozenset({"time-millis", "timestamp-millis", "local-timestamp-millis"})
 
 
 def _non_null(t: UnionType) -> AvroType:

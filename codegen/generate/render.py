@@ -104,6 +104,7 @@ def _record_view(rec: RecordDef, frag: Fragments) -> dict[str, Any]:
                 "has_default": f.has_default,
                 "doc": docstring(f.doc) if f.doc else "",
                 "check": negate(frag.check(f.type, f"self.{f.py_name}")),
+                "normalize": frag.normalize(f),
                 "describe": frag.describe(f.type),
                 "encode": encode,
                 "decode": frag.decode(f.type, f"_h_f{index}"),

@@ -147,3 +147,12 @@ def test_bad_bytes_raise_decode_errors(golden_package: ModuleType) -> None:
         money_cls.decode(body + b"\x00")
     with pytest.raises(EventDecodeError, match="cannot decode Money"):
         money_cls.decode(body[:-1] + b"\x7e")  # enum index 63: out of range
+
+
+def test_millisecond_fields_are_truncated_so_round_trips_hold(golden_package: ModuleType) -> None:
+    timing_cls = golden_package.TYPES["com.example.shop.Timing"]
+    now = dt.datetime(2026, 11, 27, 14, 30, 5, 123456, tzinfo=UTC)
+    timing = timing_cls(**{**timing_kwargs(), "ts_millis": now, "at_millis": dt.time(1, 2, 3, 999)})
+    assert timing.ts_millis == now.replace(microsecond=123000)
+    assert timing.at_millis == dt.time(1, 2, 3)
+    assert timing_cls.decode(timing.encode()) == timing

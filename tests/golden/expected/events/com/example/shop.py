@@ -891,6 +891,24 @@ class Timing(_h_Event):
                 "null (None) | timezone-aware datetime.datetime [timestamp-micros]",
                 self.maybe_at,
             )
+        if self.at_millis.microsecond % 1000:
+            object.__setattr__(
+                self,
+                "at_millis",
+                self.at_millis.replace(microsecond=self.at_millis.microsecond // 1000 * 1000),
+            )
+        if self.ts_millis.microsecond % 1000:
+            object.__setattr__(
+                self,
+                "ts_millis",
+                self.ts_millis.replace(microsecond=self.ts_millis.microsecond // 1000 * 1000),
+            )
+        if self.local_millis.microsecond % 1000:
+            object.__setattr__(
+                self,
+                "local_millis",
+                self.local_millis.replace(microsecond=self.local_millis.microsecond // 1000 * 1000),
+            )
 
     def _h_enc(self, out: bytearray) -> None:
         _h_bin.write_bytes(out, _h_log.decimal_bytes(self.price, 3))
