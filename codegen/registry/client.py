@@ -13,6 +13,10 @@ the confluent client cannot express it:
   a bool and drops the registry's messages (Confluent's registry gives reasons; Apicurio
   gives none).
 
+``mock://NAME`` selects confluent-kafka's in-process ``MockSchemaRegistryClient``, the
+embedded stand-in ``herald demo`` runs on: it keeps schemas for the life of the process and
+checks no compatibility, so levels are only remembered, never enforced.
+
 Secrets come from the environment (names configurable in ``[registry]``), go only into
 request headers, and never into messages: every URL shown is redacted.
 """
@@ -136,6 +140,9 @@ def _describe_transport_error(exc: BaseException) -> str:
     return str(reason) or type(reason).__name__
 
 
+EMBEDDED_SCHEME = "mock://"
+
+
 class Registry:
     """The registry operations herald needs, with errors that say what to do."""
 
@@ -150,8 +157,14 @@ class Registry:
                 "no Schema Registry URL: pass --registry URL, set SCHEMA_REGISTRY_URL, "
                 "or set [registry] url in herald.toml"
             )
-        if not config.url.startswith(("http://", "https://")):
-            raise ConfigError(f"registry URL {redact_url(config.url)!r} must start with http(s)://")
+        if not config.url.startswith(("http://", "https://", EMBEDDED_SCHEME)):
+            raise ConfigError(
+                f"registry URL {redact_url(config.url)!r} must start with http(s):// "
+                f"(or {EMBEDDED_SCHEME} for the in-process stand-in)"
+            )
+        #: True for the in-process mock registry, which has no HTTP API and no levels.
+        self.embedded = config.url.startswith(EMBEDDED_SCHEME)
+        self._embedded_levels: dict[str, str] = {}
         self.config = config
         self.url, url_user, url_password = _split_userinfo(config.url)
         creds = credentials_from_env(config, os.environ if environ is None else environ)
@@ -161,7 +174,8 @@ class Registry:
         #: What messages show: the URL without credentials.
         self.display_url = redact_url(config.url)
         self._ssl = self._ssl_context()
-        self.client = SchemaRegistryClient(self._client_conf())
+        conf = self._client_conf()
+        self.client = SchemaRegistryClient.new_client(conf)
 
     def close(self) -> None:
         """Close the client's HTTP connections."""
@@ -261,10 +275,13 @@ class Registry:
 
     def ping(self) -> None:
         """Fail fast, once, if the registry is unreachable or refuses the credentials."""
-        self._http("GET", "/config")
+        if not self.embedded:
+            self._http("GET", "/config")
 
     def effective_level(self, subject: str) -> str:
         """The subject's compatibility level: its own, else the global one."""
+        if self.embedded:
+            return self._embedded_levels.get(subject, "BACKWARD")
         quoted = urllib.parse.quote(subject, safe="")
         doc = self._http("GET", f"/config/{quoted}?defaultToGlobal=true")
         return str(doc.get("compatibilityLevel") or doc.get("compatibility") or "BACKWARD")
@@ -302,6 +319,9 @@ class Registry:
 
     def set_level(self, subject: str, level: str) -> None:
         """Set a subject's own compatibility level."""
+        if self.embedded:
+            self._embedded_levels[subject] = level
+            return
         self._call(f"set level of {subject}", lambda: self.client.set_compatibility(subject, level))
 
     def subjects(self) -> list[str]:
