@@ -571,7 +571,9 @@ class Fragments:
         if isinstance(t, UnionType):
             t = t.branches[0]  # Avro: a union's default belongs to its first branch
         expr = self.default_value(t, f.default, f)
-        if isinstance(t, ArrayType | MapType | RecordRef) or "(" in expr:
+        # Calls, mutable values and other modules' names (which may still be importing when
+        # namespaces refer to each other) are evaluated per instance, not at import time.
+        if isinstance(t, ArrayType | MapType | RecordRef) or "(" in expr or "_h_m_" in expr:
             self.ctx.need("dc")
             factory = {"[]": "list", "{}": "dict"}.get(expr, f"lambda: {expr}")
             return f" = _h_dc.field(default_factory={factory})"

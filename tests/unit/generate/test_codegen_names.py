@@ -100,3 +100,47 @@ def test_escaped_fields_keep_their_wire_names(golden_package: ModuleType) -> Non
 def test_docstring_literal_round_trips() -> None:
     text = 'a """ b \\ c\nd'
     assert ast.literal_eval(docstring(text)).strip() == text
+
+
+def test_namespaces_that_refer_to_each_other_import(tmp_path: Path) -> None:
+    schemas = tmp_path / "schemas"
+    (schemas / "a").mkdir(parents=True)
+    (schemas / "b").mkdir()
+    kind = {"type": "enum", "name": "Kind", "namespace": "a", "symbols": ["X", "Y"]}
+    box = {
+        "type": "record",
+        "name": "Box",
+        "namespace": "b",
+        "fields": [{"name": "kind", "type": "a.Kind", "default": "Y"}],
+    }
+    crate = {
+        "type": "record",
+        "name": "Crate",
+        "namespace": "a",
+        "fields": [
+            {"name": "box", "type": "b.Box"},
+            {"name": "kind", "type": "Kind", "default": "X"},
+        ],
+    }
+    for path, schema in (("a/kind.avsc", kind), ("b/box.avsc", box), ("a/crate.avsc", crate)):
+        (schemas / path).write_text(json.dumps(schema), "utf-8")
+    from codegen.generate import write_package
+
+    write_package(
+        generate_files(load_catalog([schemas]), "cyclic_events"), tmp_path / "cyclic_events"
+    )
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        for first in ("cyclic_events.b", "cyclic_events.a"):
+            for name in [m for m in sys.modules if m.startswith("cyclic_events")]:
+                del sys.modules[name]
+            importlib.import_module(first)
+            pkg = importlib.import_module("cyclic_events")
+            crate = pkg.TYPES["a.Crate"](box=pkg.TYPES["b.Box"]())
+            assert crate.box.kind.value == "Y"
+            assert pkg.TYPES["a.Crate"].decode(crate.encode()) == crate
+    finally:
+        sys.path.remove(str(tmp_path))
