@@ -15,6 +15,7 @@ from codegen import __version__
 
 #: Subcommand name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
+    "demo": "codegen.commands.demo:demo",
     "lint": "codegen.commands.lint:lint",
     "check": "codegen.commands.check:check",
     "register": "codegen.commands.register:register",
