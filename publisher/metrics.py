@@ -127,6 +127,11 @@ class PublisherMetrics:
             if publisher is not None:
                 self._sync_tally(client, publisher.tally)
 
+    def record_tally(self, client: str, tally: Any) -> None:
+        """Bring the delivered/failed counters up to a publisher's tally (called at close)."""
+        with self._lock:
+            self._sync_tally(client, tally)
+
     def _sync_tally(self, client: str, tally: Any) -> None:
         delivered, failed = tally.delivered, tally.failed
         seen_delivered, seen_failed = self._seen.get(client, (0, 0))

@@ -267,16 +267,16 @@ class Publisher:
         return limit, setting
 
     def _route(self, cls: type[Event], topic: str | None) -> Route:
+        if not isinstance(cls, type) or not issubclass(cls, Event):
+            raise PublisherError(
+                f"publish takes generated event instances, got {cls.__name__}; generate "
+                "classes with `herald codegen`"
+            )
         chosen = topic if topic is not None else default_topic(cls)
         if chosen is None:
             raise PublisherError(
                 f"{cls.__name__} ({cls.FULL_NAME}) has no topic binding; pass topic=... to "
                 "publish, or bind it in herald's config and regenerate"
-            )
-        if not isinstance(cls, type) or not issubclass(cls, Event):
-            raise PublisherError(
-                f"publish takes generated event instances, got {cls.__name__}; generate "
-                "classes with `herald codegen`"
             )
         with self._route_lock:
             cached = (
@@ -568,6 +568,8 @@ class Publisher:
             if self._poller.is_alive() and self._poller is not threading.current_thread():
                 self._poller.join(timeout=5.0)
             self._resolver.close()
+            if self.metrics is not None:
+                self.metrics.record_tally(self.client_id, self.tally)
 
     def __enter__(self) -> Publisher:
         """Use as a context manager: close (with flush) on exit."""

@@ -86,3 +86,12 @@ def test_metrics_are_served_over_http() -> None:
         server.shutdown()
         server.server_close()
     assert 'herald_queue_messages{client="svc"} 12.0' in body
+
+
+def test_closing_a_publisher_brings_the_counters_up_to_date() -> None:
+    reg = CollectorRegistry()
+    metrics = PublisherMetrics(reg)
+    metrics.record_tally("svc", SimpleNamespace(delivered=3, failed=2))
+    metrics.record_tally("svc", SimpleNamespace(delivered=5, failed=2))
+    assert value(reg, "herald_messages_delivered_total", client="svc") == 5
+    assert value(reg, "herald_messages_failed_total", client="svc") == 2

@@ -210,3 +210,8 @@ def test_runtime_never_imports_build_time_packages() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+def test_non_events_are_refused_with_a_pointer_to_codegen(pub: Publisher) -> None:
+    with pytest.raises(PublisherError, match="herald codegen"):
+        pub.publish({"order_id": "1"})  # type: ignore[arg-type]
