@@ -80,7 +80,7 @@ PRIMITIVE_CHECKS: dict[str, str] = {
     "boolean": "type({v}) is bool",
     "int": "type({v}) is int and -2147483648 <= {v} <= 2147483647",
     "long": "type({v}) is int and -9223372036854775808 <= {v} <= 9223372036854775807",
-    "float": "type({v}) in (float, int)",
+    "float": "type({v}) in (float, int) and _h_bin.fits_float({v})",
     "double": "type({v}) in (float, int)",
     "bytes": "type({v}) is bytes",
     "string": "type({v}) is str",
@@ -304,6 +304,8 @@ class Fragments:
     def check(self, t: AvroType, v: str, depth: int = 0) -> str:
         """A boolean expression that is True when ``v`` fits ``t``."""
         if isinstance(t, Primitive):
+            if t.name == "float":
+                self.ctx.need("bin")
             return PRIMITIVE_CHECKS[t.name].format(v=v)
         if isinstance(t, Logical):
             self.ctx.need(LOGICAL_ANNOTATIONS[t.name][1])
@@ -339,18 +341,27 @@ class Fragments:
 
     # -- normalisation -----------------------------------------------------------------------
     def normalize(self, f: FieldDef) -> list[str]:
-        """Statements truncating a millisecond-precision value to what the wire keeps.
+        """Statements reducing a value to what the wire keeps, at construction.
 
-        Avro millis types drop sub-millisecond digits when encoding (as fastavro does); doing
-        it at construction keeps ``decode(obj.encode()) == obj`` true for ``datetime.now()``.
-        Applies to direct and optional fields.
+        Avro millis types drop sub-millisecond digits and ``float`` keeps single precision
+        (as with fastavro); doing it at construction keeps ``decode(obj.encode()) == obj`` true
+        for ``datetime.now()`` and ``0.1``. Applies to direct and optional fields.
         """
         t = f.type
         if isinstance(t, UnionType) and len(t.branches) == 2 and Primitive("null") in t.branches:
             t = _non_null(t)
+        v = f"self.{f.py_name}"
+        optional = t != f.type
+        if t == Primitive("float"):
+            self.ctx.need("bin")
+            rounded = f"_h_bin.round_float({v})"
+            guard = f"{v} is not None and {rounded} != {v}" if optional else f"{rounded} != {v}"
+            return [
+                f"if {guard}:",
+                f"    object.__setattr__(self, {py_literal(f.py_name)}, {rounded})",
+            ]
         if not isinstance(t, Logical) or t.name not in _MILLIS_TYPES:
             return []
-        v = f"self.{f.py_name}"
         guard = (
             f"{v} is not None and {v}.microsecond % 1000"
             if t != f.type

@@ -22,6 +22,21 @@ unpack_double = _DOUBLE.unpack_from
 unpack_float = _FLOAT.unpack_from
 
 
+def fits_float(value: float) -> bool:
+    """True when ``value`` is within IEEE-754 single range (or is inf/nan), i.e. packable."""
+    try:
+        _FLOAT.pack(value)
+    except (OverflowError, struct.error):
+        return False
+    return True
+
+
+def round_float(value: float) -> float:
+    """``value`` as the nearest single-precision float: what an Avro ``float`` keeps."""
+    result: float = _FLOAT.unpack(_FLOAT.pack(value))[0]
+    return result
+
+
 def write_long(out: bytearray, n: int) -> None:
     """Append ``n`` as a zigzag varint (Avro ``int`` and ``long``)."""
     n = (n << 1) ^ (n >> 63)

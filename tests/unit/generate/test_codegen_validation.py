@@ -156,3 +156,13 @@ def test_millisecond_fields_are_truncated_so_round_trips_hold(golden_package: Mo
     assert timing.ts_millis == now.replace(microsecond=123000)
     assert timing.at_millis == dt.time(1, 2, 3)
     assert timing_cls.decode(timing.encode()) == timing
+
+
+def test_float_fields_keep_single_precision_and_reject_overflow(golden_package: ModuleType) -> None:
+    order_cls = golden_package.TYPES["com.example.shop.Order"]
+    order = order_cls.from_dict({**order_dict(golden_package), "to_dict": 0.1})
+    assert order.to_dict_ != 0.1
+    assert abs(order.to_dict_ - 0.1) < 1e-8
+    assert order_cls.decode(order.encode()) == order
+    with pytest.raises(EventValidationError, match=r"^Order\.to_dict: expected float"):
+        order_cls.from_dict({**order_dict(golden_package), "to_dict": 1e300})

@@ -416,7 +416,7 @@ class Order(_h_Event):
             raise _h_chk.invalid("Order", "from", "null (None) | string (str)", self.from_)
         if type(self.encode_) is not bool:
             raise _h_chk.invalid("Order", "encode", "boolean (bool)", self.encode_)
-        if type(self.to_dict_) not in (float, int):
+        if not (type(self.to_dict_) in (float, int) and _h_bin.fits_float(self.to_dict_)):
             raise _h_chk.invalid("Order", "to_dict", "float (float)", self.to_dict_)
         if not (
             (self.ref is None)
@@ -459,6 +459,8 @@ class Order(_h_Event):
             and -9223372036854775808 <= self.priority <= 9223372036854775807
         ):
             raise _h_chk.invalid("Order", "priority", "long (int)", self.priority)
+        if _h_bin.round_float(self.to_dict_) != self.to_dict_:
+            object.__setattr__(self, "to_dict_", _h_bin.round_float(self.to_dict_))
 
     def _h_enc(self, out: bytearray) -> None:
         _h_bin.write_string(out, str(self.id))
