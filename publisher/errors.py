@@ -8,6 +8,10 @@ from typing import Any
 class PublisherError(Exception):
     """Base of every publisher error; messages say what, where and what to do."""
 
+    #: Set by ``Publisher.publish_many`` when it raises: the future of every event of the
+    #: call, each resolved or pending delivery, so no event of a failed batch goes unaccounted.
+    futures: list[Any] = []  # noqa: RUF012 - read-only default, replaced per instance
+
 
 class EventValidationError(PublisherError, ValueError):
     """A value given to a generated event class does not fit its schema field."""

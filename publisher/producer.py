@@ -465,21 +465,39 @@ class Publisher:
 
         ``Producer.produce_batch`` was measured no faster than this loop with confluent-kafka
         2.16 (≈1.2 µs per message either way) and would need a dict per message, so it is not
-        used. On BufferFull the error's ``futures`` holds every future of the call: the events
-        queued before resolve on delivery, the rest carry the error.
+        used. When it raises (BufferFull, MessageTooLarge, ...), the error's ``futures`` holds
+        every future of the call: the events queued before resolve on delivery, the rest carry
+        the error.
         """
         if self._closed or self._fatal is not None:
             raise self._refuse()
+        futures: list[DeliveryFuture] = []
+        key_iter = iter(keys) if keys is not None else None
+        events_list = events if isinstance(events, list) else list(events)
+        try:
+            self._produce_all(events_list, key_iter, topic, futures)
+        except Exception as exc:
+            self._fail_rest(futures, events_list, len(futures), exc)
+            if isinstance(exc, PublisherError):
+                exc.futures = futures
+            raise
+        return futures
+
+    def _produce_all(
+        self,
+        events_list: list[Event],
+        key_iter: Iterator[Any] | None,
+        topic: str | None,
+        futures: list[DeliveryFuture],
+    ) -> None:
+        """The loop of publish_many, with every lookup hoisted out of it."""
         produce = self._producer.produce
         routes = self._routes if topic is None else None
-        futures: list[DeliveryFuture] = []
         append = futures.append
         tally = self.tally
-        key_iter = iter(keys) if keys is not None else None
         last_cls: type[Event] | None = None
         route: Route | None = None
-        events_list = events if isinstance(events, list) else list(events)
-        for index, event in enumerate(events_list):
+        for event in events_list:
             cls = type(event)
             if cls is not last_cls:
                 found = routes.get(cls) if routes is not None else None
@@ -492,7 +510,6 @@ class Publisher:
                 key = self._key_bytes(key, route.topic)
             size = len(value) + (len(key) if key is not None else 0)
             if size > route.limit:
-                self._fail_rest(futures, events_list, index, None)
                 raise MessageTooLarge(route.topic, size, route.limit, route.limit_setting)
             future = DeliveryFuture(tally)
             append(future)
@@ -509,26 +526,19 @@ class Publisher:
                         partition=route.partitioner(key, all_ids, available),
                     )
             except BufferError:
-                try:
-                    self._wait_and_retry(
-                        route.topic,
-                        value=value,
-                        key=key,
-                        future=future,
-                        partition=None,
-                        headers=None,
-                        timestamp=None,
-                    )
-                except BufferFull as exc:
-                    self._fail_rest(futures, events_list, index + 1, exc)
-                    exc.futures = futures
-                    raise
+                self._wait_and_retry(
+                    route.topic,
+                    value=value,
+                    key=key,
+                    future=future,
+                    partition=None,
+                    headers=None,
+                    timestamp=None,
+                )
             except KafkaException as exc:
                 error = self._produce_error(exc, route.topic)
                 future.fail(error)
-                self._fail_rest(futures, events_list, index + 1, error)
                 raise error from None
-        return futures
 
     def _fail_rest(
         self,

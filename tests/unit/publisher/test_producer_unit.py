@@ -215,3 +215,19 @@ def test_runtime_never_imports_build_time_packages() -> None:
 def test_non_events_are_refused_with_a_pointer_to_codegen(pub: Publisher) -> None:
     with pytest.raises(PublisherError, match="herald codegen"):
         pub.publish({"order_id": "1"})  # type: ignore[arg-type]
+
+
+def test_oversized_event_in_a_batch_fails_it_and_the_rest_and_keeps_earlier_ones(
+    pub: Publisher, order_cls: type[AvroTestEvent]
+) -> None:
+    events = [
+        order_cls(order_id="ok", amount=1, note=""),
+        order_cls(order_id="big", amount=2, note="y" * 5000),
+        order_cls(order_id="after", amount=3, note=""),
+    ]
+    with pytest.raises(MessageTooLarge) as info:
+        pub.publish_many(events)
+    first, big, after = info.value.futures
+    assert first.result(10).offset >= 0
+    assert big.exception(0) is info.value
+    assert after.exception(0) is info.value
