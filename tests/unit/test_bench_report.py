@@ -12,7 +12,13 @@ import pytest
 from benchmarks import workload
 from benchmarks.bench_publish import BASELINES, DESCRIPTIONS
 from benchmarks.harness import Sample, summarize
-from benchmarks.report import build_results, parse_figures, render_markdown, write_chart
+from benchmarks.report import (
+    build_results,
+    parse_figures,
+    parse_seconds_table,
+    render_markdown,
+    write_chart,
+)
 
 PATH_NAMES = {
     "raw",
@@ -114,14 +120,47 @@ def test_targets_report_met_missed_and_not_measured() -> None:
     assert _target(results, "herald codegen")["met"] is None
 
 
-def test_child_figures_feed_the_duration_targets() -> None:
-    codegen = {"status": "ok", "figures": {"codegen 1,000 schemas": {"value": 3.2, "unit": "s"}}}
-    diff = {"status": "ok", "figures": {"diff of 1000 pairs": {"value": 2500.0, "unit": "ms"}}}
-    results = _results(codegen=codegen, diff=diff)
-    assert _target(results, "herald codegen")["measured"] == pytest.approx(3.2)
+CODEGEN_OUTPUT = """herald codegen on 1000 schemas -> 61 files
+  load catalog          1.16 s
+  generate + format     2.43 s
+  total                 3.63 s (target < 5 s)
+"""
+
+DIFF_OUTPUT = """herald diff engine: 1000 schema pairs per path, median of 3 rounds
+path                seconds   pairs/s  incompatible
+avro-api              0.512      1953           500
+avro-folders          1.250       800           500
+protobuf-folders      2.500       400           500
+avro-folders / avro-api time ratio: 2.44
+"""
+
+REGISTRY_OUTPUT = """herald check, 200 subjects, 8 workers (median of 3)  4.20 s
+herald register, 200 subjects, 8 workers (first run)  6.00 s
+herald check, 200 subjects, 1 worker (median of 3)  12.50 s
+check speed-up, 8 workers vs 1  2.98 x
+"""
+
+
+def test_child_outputs_feed_the_duration_targets() -> None:
+    codegen = {"status": "ok", **parse_figures(CODEGEN_OUTPUT)}
+    diff = {"status": "ok", "figures": parse_seconds_table(DIFF_OUTPUT)}
+    registry = {"status": "ok", **parse_figures(REGISTRY_OUTPUT)}
+    results = _results(codegen=codegen, diff=diff, registry=registry)
+    assert _target(results, "herald codegen")["measured"] == pytest.approx(3.63)
     assert _target(results, "herald codegen")["met"] is True
     assert _target(results, "herald diff")["measured"] == pytest.approx(2.5)
     assert _target(results, "herald diff")["met"] is False
+    assert _target(results, "herald check")["measured"] == pytest.approx(4.2)
+    assert _target(results, "herald check")["met"] is True
+
+
+def test_seconds_table_reads_rows_and_skips_prose() -> None:
+    figures = parse_seconds_table(DIFF_OUTPUT)
+    assert figures == {
+        "avro-api": {"value": 0.512, "unit": "s"},
+        "avro-folders": {"value": 1.25, "unit": "s"},
+        "protobuf-folders": {"value": 2.5, "unit": "s"},
+    }
 
 
 ENCODE_OUTPUT = """encode of a 9-field order record (132 bytes), 7 interleaved rounds x 20000 calls
