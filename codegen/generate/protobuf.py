@@ -65,7 +65,7 @@ _FLOAT = "type({v}) in (float, int)"
 #: Scalar or native kind -> (annotation, check over ``{v}``, zero value, runtime import).
 KINDS: dict[str, tuple[str, str, str, str]] = {
     "double": ("float", _FLOAT, "0.0", ""),
-    "float": ("float", _FLOAT, "0.0", ""),
+    "float": ("float", _FLOAT + " and _h_bin.fits_float({v})", "0.0", "bin"),
     "int32": ("int", _I32, "0", ""),
     "sint32": ("int", _I32, "0", ""),
     "sfixed32": ("int", _I32, "0", ""),
@@ -335,7 +335,19 @@ class _ProtoFragments:
     def value_check(self, value: ProtoValue, v: str) -> str:
         if value.kind in ("enum", "message"):
             return f"isinstance({v}, {self.ref(value.ref)})"
-        return KINDS[value.kind][1].format(v=v)
+        _, check, _, need = KINDS[value.kind]
+        if need:
+            self.ctx.need(need)
+        return check.format(v=v)
+
+    def normalize(self, f: ProtoFieldDef) -> list[str]:
+        """Single-precision ``float`` fields keep what the wire keeps, set at construction."""
+        if f.value.kind != "float" or f.repeated or f.map_key is not None:
+            return []
+        v = f"self.{f.py_name}"
+        rounded = f"_h_bin.round_float({v})"
+        guard = f"{v} is not None and {rounded} != {v}" if f.optional else f"{rounded} != {v}"
+        return [f"if {guard}:", f"    object.__setattr__(self, {py_literal(f.py_name)}, {rounded})"]
 
     def check(self, f: ProtoFieldDef, v: str) -> str:
         inner = self.value_check(f.value, "_h_x")
@@ -480,6 +492,7 @@ def _message_view(msg: ProtoMessageDef, frag: _ProtoFragments, bindings: str) ->
             "default": frag.default(f),
             "doc": docstring(f.doc) if f.doc else "",
             "check": negate(frag.check(f, f"self.{f.py_name}")),
+            "normalize": frag.normalize(f),
             "describe": frag.describe(f),
             "to_pb": frag.to_pb(f),
             "from_pb": frag.from_pb(f),

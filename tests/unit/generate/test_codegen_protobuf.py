@@ -101,3 +101,12 @@ def test_garbage_bytes_raise_a_decode_error(golden_package: ModuleType) -> None:
     cls = golden_package.TYPES["shipping.v1.ShipmentDispatched"]
     with pytest.raises(EventDecodeError, match="cannot decode ShipmentDispatched"):
         cls.decode(b"\xff\xff\xff")
+
+
+def test_float_fields_keep_single_precision(golden_package: ModuleType) -> None:
+    cls = golden_package.TYPES["shipping.v1.ShipmentDispatched"]
+    event = cls(temperature=0.1)
+    assert event.temperature != 0.1
+    assert cls.decode(event.encode()) == event
+    with pytest.raises(EventValidationError, match=r"ShipmentDispatched\.temperature"):
+        cls(temperature=1e300)

@@ -11,6 +11,7 @@ from collections.abc import Mapping as _h_Mapping
 from typing import Any as _h_Any
 from typing import Self as _h_Self
 
+from publisher.codec import binary as _h_bin
 from publisher.codec import checks as _h_chk
 from publisher.event import Event as _h_Event
 
@@ -205,7 +206,7 @@ class ShipmentDispatched(_h_Event):
             raise _h_chk.invalid("ShipmentDispatched", "balance", "sint64", self.balance)
         if type(self.signature) is not bytes:
             raise _h_chk.invalid("ShipmentDispatched", "signature", "bytes", self.signature)
-        if type(self.temperature) not in (float, int):
+        if not (type(self.temperature) in (float, int) and _h_bin.fits_float(self.temperature)):
             raise _h_chk.invalid("ShipmentDispatched", "temperature", "float", self.temperature)
         if not (type(self.checksum) is int and 0 <= self.checksum <= 18446744073709551615):
             raise _h_chk.invalid("ShipmentDispatched", "checksum", "fixed64", self.checksum)
@@ -235,6 +236,8 @@ class ShipmentDispatched(_h_Event):
                     self.tracking_number,
                 ],
             )
+        if _h_bin.round_float(self.temperature) != self.temperature:
+            object.__setattr__(self, "temperature", _h_bin.round_float(self.temperature))
 
     def _h_to_pb(self) -> _h_Any:
         kw: dict[str, _h_Any] = {}
