@@ -110,3 +110,12 @@ def test_float_fields_keep_single_precision(golden_package: ModuleType) -> None:
     assert cls.decode(event.encode()) == event
     with pytest.raises(EventValidationError, match=r"ShipmentDispatched\.temperature"):
         cls(temperature=1e300)
+
+
+def test_an_enum_number_the_schema_lacks_is_a_decode_error(golden_package: ModuleType) -> None:
+    cls = golden_package.TYPES["shipping.v1.ShipmentDispatched"]
+    body = pb2_class(golden_package, "shipping.v1.ShipmentDispatched")(
+        carrier=99
+    ).SerializeToString()
+    with pytest.raises(EventDecodeError, match="99 is not a valid Carrier"):
+        cls.decode(body)
