@@ -552,8 +552,7 @@ def render_proto_modules(
         files[packages.path(module.module)] = env.get_template("protobuf_module.py.j2").render(
             source=module.source,
             module_doc=docstring(f"Typed bindings for the messages of {module.import_path}."),
-            imports=ctx.import_lines(),
-            pb2_import=f"from . import {pb2_name} as _h_pb",
+            imports=ctx.import_lines((f"from . import {pb2_name} as _h_pb",)),
             enums=enums,
             messages=messages,
         )
