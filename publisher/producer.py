@@ -146,6 +146,7 @@ class Publisher:
             auto_register=auto_register,
             client=registry_client,
         )
+        self._produce = self._producer.produce  # bound once for the publish path
         self.tally = Tally()
         self.backpressure_timeout = backpressure_timeout
         self._message_max = int(settings.get("message.max.bytes", DEFAULT_MESSAGE_MAX_BYTES))
@@ -160,6 +161,8 @@ class Publisher:
         self._topic_limits: dict[str, int | None] = {}
         self._route_lock = threading.Lock()
         self._closed = False
+        #: True once closed or fatally failed: the one flag the publish path checks.
+        self._refusing = False
         self._transactional = transactional_id is not None
         self._in_transaction = False
         self._poll_interval = poll_interval
@@ -223,6 +226,7 @@ class Publisher:
         """Remember a fatal error so every later call fails with it instead of a vague one."""
         if isinstance(err, KafkaError) and err.fatal() and self._fatal is None:
             self._fatal = err
+            self._refusing = True
 
     def _tx_error(self, exc: KafkaException, operation: str) -> PublisherError:
         self._note_fatal(exc.args[0] if exc.args else None)
@@ -352,7 +356,7 @@ class Publisher:
 
         ``wait`` overrides ``backpressure_timeout`` for this call (0: raise BufferFull at once).
         """
-        if self._closed or self._fatal is not None:
+        if self._refusing:
             raise self._refuse()
         cls = type(event)
         route = (
@@ -372,7 +376,7 @@ class Publisher:
             partition = route.partitioner(key, all_ids, available)
         try:
             if partition is None and headers is None and timestamp is None:
-                self._producer.produce(route.topic, value, key, on_delivery=future)
+                self._produce(route.topic, value, key, on_delivery=future)
             else:
                 self._producer.produce(
                     route.topic,
@@ -568,6 +572,7 @@ class Publisher:
         if self._closed:
             return
         self._closed = True
+        self._refusing = True
         try:
             remaining = self._producer.flush(timeout) if timeout > 0 else len(self._producer)
             if remaining:
