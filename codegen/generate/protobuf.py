@@ -304,6 +304,7 @@ class _ProtoFragments:
         self.ctx = ctx
 
     def ref(self, full_name: str) -> str:
+        """The expression naming a binding class or enum, importing its module if foreign."""
         module, name = self.ctx.package.proto_names[full_name]
         if module == self.ctx.module:
             return name
@@ -388,6 +389,7 @@ class _ProtoFragments:
         return v
 
     def to_pb(self, f: ProtoFieldDef) -> list[str]:
+        """Statements putting the field into ``kw``, the _pb2 constructor's arguments."""
         v = f"self.{f.py_name}"
         key = py_literal(f.wire_name)
         conv = self.to_pb_value(f.value, "_h_x")
@@ -415,6 +417,7 @@ class _ProtoFragments:
         return m
 
     def from_pb(self, f: ProtoFieldDef) -> str:
+        """The expression reading the field back from the _pb2 message ``msg``."""
         m = (
             f"msg.{f.wire_name}"
             if _IDENT.match(f.wire_name) and f.wire_name == f.py_name
@@ -442,6 +445,7 @@ class _ProtoFragments:
         return v
 
     def to_plain(self, f: ProtoFieldDef) -> str:
+        """The expression giving the field as plain values for ``to_dict``."""
         v = f"self.{f.py_name}"
         conv = self.plain_value(f.value, "_h_x")
         if f.map_key is not None:
@@ -468,6 +472,7 @@ class _ProtoFragments:
         return v
 
     def from_plain(self, f: ProtoFieldDef, v: str) -> str:
+        """The expression building the field from the plain value ``v`` in ``from_dict``."""
         conv = self.from_plain_value(f.value, "_h_x")
         if f.map_key is not None:
             return (

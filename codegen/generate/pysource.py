@@ -617,6 +617,7 @@ class Fragments:
         return f" = {expr}"
 
     def default_value(self, t: AvroType, value: Any, f: FieldDef) -> str:
+        """The Python expression of a JSON default; a mismatch names the field and type."""
         try:
             return self._default_value(t, value)
         except (TypeError, ValueError, KeyError, decimal.InvalidOperation) as exc:

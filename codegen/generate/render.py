@@ -89,6 +89,7 @@ class _Packages:
         return module in self.prefixes
 
     def path(self, module: str) -> str:
+        """File of a module inside the package: ``a/b.py``, or ``a/b/__init__.py`` for packages."""
         base = module.replace(".", "/")
         return f"{base}/__init__.py" if self(module) else f"{base}.py"
 
