@@ -22,7 +22,7 @@ from google.protobuf.descriptor_pb2 import DescriptorProto, FileDescriptorProto,
 
 from codegen.catalog.avro import display_path_for
 from codegen.catalog.model import ProtoFile, ProtoMessage
-from codegen.errors import SchemaParseError
+from codegen.errors import HeraldError, SchemaParseError
 
 #: FileDescriptorProto / DescriptorProto field numbers used in SourceCodeInfo paths.
 FILE_MESSAGE_TYPE = 4
@@ -38,7 +38,13 @@ _UNPOSITIONED = re.compile(r"^(?P<path>[^:\n]+\.proto): (?P<msg>.*)$")
 
 def well_known_dir() -> Path:
     """The folder of .proto files grpcio-tools bundles (``google/protobuf/*.proto``)."""
-    import grpc_tools
+    try:
+        import grpc_tools
+    except ImportError:
+        raise HeraldError(
+            "reading .proto files needs protoc from grpcio-tools, which is not installed; "
+            "run `pip install 'herald[cli]'`"
+        ) from None
 
     return Path(grpc_tools.__file__).parent / "_proto"
 

@@ -233,7 +233,7 @@ def ruff_binary() -> str:
         if found is None:
             raise GenerationError(
                 "herald codegen formats its output with ruff, which is not installed; "
-                "run `pip install ruff`"
+                "run `pip install 'herald[cli]'`"
             ) from None
         return found
 
