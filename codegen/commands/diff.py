@@ -12,12 +12,13 @@ import io
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from google.protobuf.descriptor_pb2 import FileDescriptorProto
 
 from codegen.catalog.loader import find_files, load_catalog
 from codegen.catalog.model import Catalog, ProtoFile
@@ -65,6 +66,19 @@ def _proto_key(proto: ProtoFile) -> str:
     return top[0].full_name if top else proto.import_path
 
 
+def _import_closure(name: str, compiled: Mapping[str, FileDescriptorProto]) -> list[str]:
+    """Every file ``name`` imports, directly or not (each schema sees only what it imports)."""
+    seen: list[str] = []
+    pending = list(compiled[name].dependency)
+    while pending:
+        dep = pending.pop()
+        if dep in seen or dep not in compiled:
+            continue
+        seen.append(dep)
+        pending.extend(compiled[dep].dependency)
+    return seen
+
+
 def _side_from_catalog(catalog: Catalog) -> Side:
     schemas: dict[str, Parsed] = {}
     messages: dict[str, str] = {}
@@ -76,9 +90,13 @@ def _side_from_catalog(catalog: Catalog) -> Side:
         schemas[name] = parse(source)
         where[name] = avro_file.locate(avro_file.primary.pointer)
     shown = {f.import_path: (f.display_path, f.text) for f in catalog.proto_files}
-    imports = [(fd, *shown.get(fd.name, (fd.name, ""))) for fd in catalog.proto_descriptor_set.file]
+    compiled = {fd.name: fd for fd in catalog.proto_descriptor_set.file}
     for proto in catalog.proto_files:
         key = _proto_key(proto)
+        imports = [
+            (compiled[name], *shown.get(name, (name, "")))
+            for name in _import_closure(proto.import_path, compiled)
+        ]
         schemas[key] = schema_from_descriptors(
             proto.descriptor, proto.display_path, proto.text, imports
         )
