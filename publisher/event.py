@@ -33,7 +33,9 @@ class Event:
     SCHEMA_FORMAT: ClassVar[SchemaFormat]
     #: Full name: Avro ``namespace.name`` or the Protobuf message's full name.
     FULL_NAME: ClassVar[str]
-    #: The schema text as registered: Avro Parsing Canonical Form, or the .proto file text.
+    #: The schema text ``herald register`` registers for the class's subject: the Avro file's
+    #: compact JSON, or the .proto file text. Types never registered alone (nested records)
+    #: carry their self-contained Avro Parsing Canonical Form.
     SCHEMA: ClassVar[str]
     #: Hex SHA-256 of SCHEMA, stable across machines.
     FINGERPRINT: ClassVar[str]
