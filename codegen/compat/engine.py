@@ -196,7 +196,10 @@ def compare(
     if not previous or not (spec.backward or spec.forward):
         return []
     targets = list(previous) if spec.transitive else [previous[-1]]
-    return compare_parsed([parse(p) for p in targets], new, level, strict=strict)
+    findings = compare_parsed([parse(p) for p in targets], new, level, strict=strict)
+    if current.full_name:
+        findings = [replace(f, subject=current.full_name) for f in findings]
+    return findings
 
 
 def _note_version(finding: Finding, version: int, count: int) -> Finding:

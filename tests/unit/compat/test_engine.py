@@ -157,3 +157,14 @@ def test_strict_rules_only_with_strict() -> None:
     assert finding.rule == "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED"
     reserved = proto('syntax = "proto3";\nmessage Order {\n  reserved 2;\n  string id = 1;\n}\n')
     assert compare([old], reserved, strict=True) == []
+
+
+def test_findings_carry_the_given_full_name_as_subject() -> None:
+    old = SchemaSource("AVRO", json.dumps(rec("Order", fld("id", "string"))), "o.avsc")
+    new = SchemaSource(
+        "AVRO", json.dumps(rec("Order", fld("id", "int"))), "n.avsc", full_name="orders-value"
+    )
+    (finding,) = compare([old], new)
+    assert finding.subject == "orders-value"
+    (unnamed,) = compare([old], SchemaSource("AVRO", new.text, "n.avsc"))
+    assert unnamed.subject == "shop.Order"
