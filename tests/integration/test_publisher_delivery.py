@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import os
+import subprocess
 import time
 from typing import Any
 
@@ -123,34 +126,84 @@ def test_priority_lane_partitioner_uses_live_partition_metadata(stack: Stack) ->
         assert {f.result(30).partition for f in normal} <= {0, 1, 2}
 
 
-def test_idempotent_producer_writes_each_event_exactly_once(stack: Stack) -> None:
+def drop_my_broker_connections(bootstrap: str) -> int:
+    """Abort this process's TCP connections to the broker (``ss -K``), as a network fault would.
+
+    Only sockets owned by this pid are touched, so other clients of the shared broker are not.
+    """
+    port = bootstrap.rsplit(":", 1)[1]
+    listing = subprocess.run(
+        ["ss", "-tnpH", "dport", f"= :{port}"], capture_output=True, text=True, check=True
+    ).stdout
+    dropped = 0
+    for line in listing.splitlines():
+        if f"pid={os.getpid()}," not in line:
+            continue
+        local, peer = line.split()[3:5]
+        subprocess.run(["ss", "-K", "src", local, "dst", peer], capture_output=True, check=False)
+        dropped += 1
+    return dropped
+
+
+def test_idempotent_producer_resends_after_connection_loss_without_duplicates(
+    stack: Stack,
+) -> None:
     topic = create_topic(stack.bootstrap_servers, "pub-idem", partitions=2)
     Order = avro_event(topic)
     register(stack.registry_url, f"{topic}-value", Order)
     stats: list[dict[str, object]] = []
+    log_lines: list[str] = []
 
     class Capture(PublisherMetrics):
         def observe(self, stats_json: str, publisher: object = None) -> None:
             stats.append(json.loads(stats_json))
             super().observe(stats_json, publisher)
 
-    count = 3000
+    class Lines(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            log_lines.append(record.getMessage())
+
+    librdkafka_log = logging.getLogger(f"librdkafka.{topic}")
+    librdkafka_log.addHandler(Lines())
+    librdkafka_log.setLevel(logging.DEBUG)
+    librdkafka_log.propagate = False
+
+    def resent() -> bool:
+        # After a lost connection, librdkafka's idempotent producer drains the partitions and
+        # sends their messages again, in order, with the sequence numbers re-established.
+        lost = [i for i, line in enumerate(log_lines) if "Receive failed" in line]
+        return bool(lost) and any(
+            "beginning partition drain" in line for line in log_lines[lost[0] :]
+        )
+
+    chunk, chunks = 2000, 12
+    drops = 0
+    futures = []
     with Publisher(
         stack.bootstrap_servers,
         stack.registry_url,
-        preset="throughput",
         metrics=Capture(CollectorRegistry()),
         stats_interval_ms=100,
-        # Aggressive retry settings: any timed-out or failed request is resent.
-        config={"retry.backoff.ms": 1, "request.timeout.ms": 1000, "message.timeout.ms": 60000},
+        config={"retry.backoff.ms": 10, "debug": "eos,msg", "logger": librdkafka_log},
     ) as pub:
-        events = [Order(order_id=str(i), amount=i, note="x" * 50) for i in range(count)]
-        futures = pub.publish_many(events, keys=[str(i % 17) for i in range(count)])
+        for start in range(0, chunk * chunks, chunk):
+            events = [
+                Order(order_id=str(i), amount=i, note="x" * 200)
+                for i in range(start, start + chunk)
+            ]
+            futures += pub.publish_many(
+                events, keys=[str(i % 17) for i in range(start, start + chunk)]
+            )
+            if not resent():  # cut the connection while this chunk is in flight
+                drops += drop_my_broker_connections(stack.bootstrap_servers)
         assert pub.flush(60) == 0
         assert all(f.result(0).offset >= 0 for f in futures)
         deadline = time.monotonic() + 5
         while not stats and time.monotonic() < deadline:
             time.sleep(0.05)
+    count = chunk * chunks
+    assert drops > 0
+    assert resent(), "librdkafka never had to resend: no request was in flight at a cut"
     eos = stats[-1]["eos"]
     assert isinstance(eos, dict)
     assert eos["idemp_state"] == "Assigned"
