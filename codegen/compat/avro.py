@@ -192,35 +192,37 @@ def reader_field_missing_default(pair: Pair, field: AvroField, add: Add) -> None
         return
     record = pair.reader.deref().full_name
     if pair.reader_is_new:
-        ftype = field.type.deref()
-        example = DEFAULT_EXAMPLES.get(ftype.kind)
-        if ftype.kind == "union" and ftype.branches and ftype.branches[0].kind == "null":
-            hint = f'give "{field.name}" "default": null'
-        elif example is not None:
-            hint = (
-                f'give "{field.name}" a default, e.g. {example}, or null with type '
-                f'["null", "{describe(ftype)}"]'
-            )
-        else:
-            hint = f'give "{field.name}" a default, e.g. null with type ["null", ...]'
-        add(
-            "READER_FIELD_MISSING_DEFAULT_VALUE",
+        message = (
             f'Field "{field.name}" on record "{record}" was added without a default, so the '
-            "new schema cannot read data written with the old one.",
-            hint,
-            field.origin.locate(field.pointer),
-            f"{pair.reader_path}/fields/{field.index}",
+            "new schema cannot read data written with the old one."
         )
-        return
-    writer = pair.writer
-    add(
-        "READER_FIELD_MISSING_DEFAULT_VALUE",
-        f'Field "{field.name}" on record "{record}" was removed, but the old schema has no '
-        "default for it, so readers using the old schema cannot read new data.",
-        f'keep "{field.name}" in the new schema; a field can be removed only once every '
-        "reader's schema gives it a default",
-        writer.origin.locate(writer.pointer),
-        pair.writer_path,
+        hint = _default_hint(field)
+        location = field.origin.locate(field.pointer)
+        path = f"{pair.reader_path}/fields/{field.index}"
+    else:
+        message = (
+            f'Field "{field.name}" on record "{record}" was removed, but the old schema has no '
+            "default for it, so readers using the old schema cannot read new data."
+        )
+        hint = (
+            f'keep "{field.name}" in the new schema; a field can be removed only once every '
+            "reader's schema gives it a default"
+        )
+        location, path = pair.new_location()
+    add("READER_FIELD_MISSING_DEFAULT_VALUE", message, hint, location, path)
+
+
+def _default_hint(field: AvroField) -> str:
+    """Suggest a default that fits the field's type (null first for nullable unions)."""
+    ftype = field.type.deref()
+    if ftype.kind == "union" and ftype.branches and ftype.branches[0].kind == "null":
+        return f'give "{field.name}" "default": null'
+    example = DEFAULT_EXAMPLES.get(ftype.kind)
+    if example is None:
+        return f'give "{field.name}" a default, e.g. null with type ["null", ...]'
+    return (
+        f'give "{field.name}" a default, e.g. {example}, or null with type '
+        f'["null", "{describe(ftype)}"]'
     )
 
 

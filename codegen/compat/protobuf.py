@@ -247,15 +247,10 @@ def message_removed(diff: _Diff, info: TypeInfo, add: Callable[..., None]) -> No
             "the old schema lacks as removed."
         )
         hint = "add new messages in a schema of their own, or check at BACKWARD"
-        add("MESSAGE_REMOVED", message, hint, original=info.locate(), update=None)
-        return
-    add(
-        "MESSAGE_REMOVED",
-        f'Previously present message "{name}" was deleted.',
-        f'restore message "{name}"; mark it deprecated instead of deleting it',
-        original=info.locate(),
-        update=None,
-    )
+    else:
+        message = f'Previously present message "{name}" was deleted.'
+        hint = f'restore message "{name}"; mark it deprecated instead of deleting it'
+    add("MESSAGE_REMOVED", message, hint, original=info.locate(), update=None)
 
 
 @rule(
