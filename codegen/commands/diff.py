@@ -22,7 +22,7 @@ from google.protobuf.descriptor_pb2 import FileDescriptorProto
 
 from codegen.catalog.loader import find_files, load_catalog
 from codegen.catalog.model import Catalog, ProtoFile
-from codegen.catalog.registry_form import reference_texts
+from codegen.catalog.registry_form import dependency_closure
 from codegen.commands.options import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -85,7 +85,9 @@ def _side_from_catalog(catalog: Catalog) -> Side:
     where: dict[str, Location] = {}
     for avro_file in catalog.avro_files:
         name = avro_file.primary.full_name
-        refs = reference_texts(catalog, avro_file)
+        # Keyed by display path with the file's own text, so a finding inside a referenced
+        # type points at the line in that file.
+        refs = {dep.display_path: dep.text for dep in dependency_closure(catalog, avro_file)}
         source = SchemaSource("AVRO", avro_file.text, avro_file.display_path, refs, name)
         schemas[name] = parse(source)
         where[name] = avro_file.locate(avro_file.primary.pointer)

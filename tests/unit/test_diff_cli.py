@@ -196,3 +196,27 @@ def test_against_outside_a_repository_exits_2(
     code, _, err = _run("--against", "main")
     assert code == 2
     assert "not inside a git repository" in err
+
+
+def test_a_break_inside_a_referenced_type_points_into_its_own_file(tmp_path: Path) -> None:
+    address = {
+        "type": "record",
+        "name": "Address",
+        "namespace": "shop",
+        "fields": [{"name": "city", "type": "string"}],
+    }
+    order = {
+        **ORDER_V1,
+        "fields": [*ORDER_V1["fields"], {"name": "ship_to", "type": "shop.Address"}],
+    }
+    old = _write(tmp_path / "old", {"order.avsc": order, "address.avsc": address})
+    zip_field = {"name": "zip", "type": "string"}
+    new_address = {**address, "fields": [*address["fields"], zip_field]}
+    new = _write(tmp_path / "new", {"order.avsc": order, "address.avsc": new_address})
+    code, out, _ = _run(str(old), str(new), "--format", "json")
+    assert code == 1
+    findings = json.loads(out)["findings"]
+    located = {(f["rule"], f["path"].rsplit("/", 1)[-1], f["line"]) for f in findings}
+    # Reported for Address itself and for Order, whose ship_to field uses it.
+    assert located == {("READER_FIELD_MISSING_DEFAULT_VALUE", "address.avsc", 10)}
+    assert {f["subject"] for f in findings} == {"shop.Address", "shop.Order"}
