@@ -427,6 +427,7 @@ def write_chart(results: Mapping[str, Any], path: Path) -> bool:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        import matplotlib.ticker
     except ImportError:
         return False
     paths = results.get("paths", {})
@@ -442,6 +443,7 @@ def write_chart(results: Mapping[str, Any], path: Path) -> bool:
     for y, value in enumerate(medians):
         axis.text(value, y, f" {value:,.0f}", va="center", fontsize=8)
     run = results.get("run", {})
+    axis.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
     axis.set_xlabel("delivered msgs/s (median; whiskers: min–max of the rounds)")
     axis.set_title(
         f"herald vs confluent-kafka, {run.get('events_per_round', '?')} events × "
@@ -467,10 +469,35 @@ def _env_int(name: str, default: int) -> int:
     return value
 
 
+def _commit() -> str:
+    """The commit measured, with ``+dirty`` when the work tree has changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
 def _versions() -> dict[str, Any]:
     import confluent_kafka
 
     return {
+        "commit": _commit(),
         "python": platform.python_version(),
         "confluent_kafka": confluent_kafka.version()[0]
         if isinstance(confluent_kafka.version(), tuple)
