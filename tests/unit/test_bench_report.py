@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import fastavro
 import pytest
 
 from benchmarks import workload
 from benchmarks.bench_publish import BASELINES, DESCRIPTIONS
-from benchmarks.harness import Sample, summarize
+from benchmarks.harness import Sample, Summary, summarize
 from benchmarks.report import (
     build_results,
     parse_figures,
@@ -34,7 +35,7 @@ PATH_NAMES = {
 }
 
 
-def _summaries(rates: dict[str, float]) -> dict[str, object]:
+def _summaries(rates: dict[str, float]) -> dict[str, Summary]:
     return {
         name: summarize(
             name, [Sample(1_000, 1_000, 150_000, 1_000 / (rate * f)) for f in (0.9, 1, 1.1)]
@@ -57,9 +58,9 @@ RATES = {
 }
 
 
-def _results(**sections: object) -> dict[str, object]:
+def _results(**sections: Any) -> dict[str, Any]:
     return build_results(
-        _summaries(RATES),  # type: ignore[arg-type]
+        _summaries(RATES),
         descriptions=DESCRIPTIONS,
         baselines=BASELINES,
         sections=sections,
@@ -85,17 +86,17 @@ def test_latest_json_paths_have_the_fixed_form() -> None:
 
 def test_details_carry_ratios_to_raw_and_to_the_baseline() -> None:
     details = _results()["path_details"]
-    herald = details["herald_avro"]  # type: ignore[index]
+    herald = details["herald_avro"]
     assert herald["ratio_to_raw"] == pytest.approx(0.3)
     assert herald["baseline"] == "confluent_avro"
     assert herald["ratio_to_baseline"] == pytest.approx(2.5)
-    assert details["herald_protobuf"]["ratio_to_baseline"] == pytest.approx(200 / 150, abs=1e-3)  # type: ignore[index]
+    assert details["herald_protobuf"]["ratio_to_baseline"] == pytest.approx(200 / 150, abs=1e-3)
 
 
 def test_unmeasured_paths_are_left_out_of_paths_and_listed_as_skipped() -> None:
     summaries = _summaries({"raw": 10.0, "confluent_avro": 5.0})
     results = build_results(
-        summaries,  # type: ignore[arg-type]
+        summaries,
         descriptions=DESCRIPTIONS,
         baselines=BASELINES,
         skipped={"herald_avro": "codegen failed"},
@@ -105,8 +106,9 @@ def test_unmeasured_paths_are_left_out_of_paths_and_listed_as_skipped() -> None:
     assert "not measured: codegen failed" in render_markdown(results)
 
 
-def _target(results: dict[str, object], prefix: str) -> dict[str, object]:
-    return next(t for t in results["targets"] if t["name"].startswith(prefix))  # type: ignore[attr-defined, union-attr]
+def _target(results: dict[str, Any], prefix: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(t for t in results["targets"] if t["name"].startswith(prefix))
+    return found
 
 
 def test_targets_report_met_missed_and_not_measured() -> None:
@@ -212,7 +214,7 @@ def test_inlined_order_schema_encodes_the_workload_records() -> None:
         buffer = io.BytesIO()
         fastavro.schemaless_writer(buffer, schema, record)
         buffer.seek(0)
-        decoded = fastavro.schemaless_reader(buffer, schema, schema)
+        decoded: Any = fastavro.schemaless_reader(buffer, schema, schema)
         assert decoded["order_id"] == record["order_id"]
         assert decoded["currency"] == record["currency"]
         assert decoded["items"] == record["items"]
