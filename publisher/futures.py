@@ -19,6 +19,7 @@ callback sees the condition and notifies under it.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from concurrent.futures import Future
 from concurrent.futures._base import FINISHED, PENDING
@@ -37,39 +38,33 @@ class DeliveryReport(NamedTuple):
 
 
 class Tally:
-    """Per-publisher counts of Kafka's delivery verdicts, kept per thread so no lock is needed.
+    """Per-publisher counts of Kafka's delivery verdicts, exact without a lock.
 
     Delivery callbacks run on whichever thread polls (the poll thread, or a caller of
-    ``flush``); each thread adds to its own cell and readers sum the cells.
+    ``flush``). ``next()`` on an ``itertools.count`` is a single C call, so concurrent
+    callbacks never lose an increment; the value is read back from the counter's repr.
     """
 
-    __slots__ = ("_cells", "_local", "lock")
+    __slots__ = ("_delivered", "_failed", "lock")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self._local = threading.local()
-        self._cells: list[list[int]] = []
+        self._delivered = itertools.count()
+        self._failed = itertools.count()
 
-    def cell(self) -> list[int]:
-        """This thread's [delivered, failed] counters."""
-        try:
-            return self._local.cell  # type: ignore[no-any-return]
-        except AttributeError:
-            cell = [0, 0]
-            with self.lock:
-                self._cells.append(cell)
-            self._local.cell = cell
-            return cell
+    @staticmethod
+    def _read(counter: itertools.count[int]) -> int:
+        return int(repr(counter)[len("count(") : -1])
 
     @property
     def delivered(self) -> int:
         """Events Kafka acknowledged."""
-        return sum(cell[0] for cell in list(self._cells))
+        return self._read(self._delivered)
 
     @property
     def failed(self) -> int:
         """Events whose delivery Kafka reported as failed (including purged at close)."""
-        return sum(cell[1] for cell in list(self._cells))
+        return self._read(self._failed)
 
 
 #: Future internals created only when a waiter or callback needs them.
@@ -113,9 +108,7 @@ class DeliveryFuture(Future[DeliveryReport]):
                 return value
 
     def _finish(self) -> None:
-        """Second step of resolving: wake waiters and run callbacks if any were registered."""
-        if not self._watched:
-            return
+        """Second step of resolving, once someone watches: wake waiters and run callbacks."""
         condition = self._condition
         with condition:
             for waiter in self._waiters:
@@ -136,7 +129,8 @@ class DeliveryFuture(Future[DeliveryReport]):
             return
         self._exception = error
         self._state = FINISHED
-        self._finish()
+        if self._watched:
+            self._finish()
 
     def __call__(self, err: Any, msg: Any) -> None:
         """librdkafka delivery callback: resolve with a report, or fail with DeliveryError."""
@@ -148,9 +142,10 @@ class DeliveryFuture(Future[DeliveryReport]):
             self._result = _new_tuple(
                 DeliveryReport, (msg.topic(), msg.partition(), msg.offset(), msg.timestamp()[1])
             )
-            self._tally.cell()[0] += 1
+            next(self._tally._delivered)
         else:
             self._exception = DeliveryError(msg.topic() if msg is not None else "?", err)
-            self._tally.cell()[1] += 1
+            next(self._tally._failed)
         self._state = FINISHED
-        self._finish()
+        if self._watched:
+            self._finish()
