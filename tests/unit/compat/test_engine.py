@@ -23,11 +23,12 @@ def proto(text: str, path: str = "order.proto", refs: dict[str, str] | None = No
 @pytest.mark.parametrize("case", CASES + OFFLINE_ONLY_CASES, ids=lambda c: c.id)
 def test_corpus_verdicts_offline(case: Case) -> None:
     fmt = "AVRO" if case.format == "AVRO" else "PROTOBUF"
-    previous = [SchemaSource(fmt, t, f"v{i}") for i, t in enumerate(case.previous)]
-    findings = compare(previous, SchemaSource(fmt, case.new, "new"), case.level)
+    old_refs, new_refs = dict(case.old_refs), dict(case.new_refs)
+    previous = [SchemaSource(fmt, t, f"v{i}", old_refs) for i, t in enumerate(case.previous)]
+    findings = compare(previous, SchemaSource(fmt, case.new, "new", new_refs), case.level)
     assert (not findings) == case.compatible
     assert set(case.rules) <= {f.rule for f in findings}
-    assert all(f.location.path == "new" for f in findings)
+    assert all(f.location.path in ("new", *new_refs) for f in findings)
 
 
 def test_levels_are_confluents_and_backward_is_the_default() -> None:
