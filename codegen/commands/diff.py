@@ -31,7 +31,7 @@ from codegen.commands.options import (
     format_option,
     schemas_option,
 )
-from codegen.compat import LEVELS, SchemaSource
+from codegen.compat import LEVELS, RULES, SchemaSource
 from codegen.compat.engine import (
     Parsed,
     SchemaFormat,
@@ -248,6 +248,7 @@ def checkout_at(ref: str, folders: list[Path]) -> Iterator[list[Path]]:
     help="Compatibility level; default: the config's, else BACKWARD.",
 )
 @click.option("--strict", is_flag=True, help="Add Buf-style source rules for Protobuf.")
+@click.option("--list-rules", is_flag=True, help="Print every rule id, format, category, purpose.")
 @format_option
 @schemas_option
 @config_option
@@ -259,11 +260,16 @@ def diff(
     against: str | None,
     level: str | None,
     strict: bool,
+    list_rules: bool,
     fmt: ReportFormat,
     schema_dirs: tuple[str, ...],
     config_path: str | None,
 ) -> int:
     """Check that NEW schemas may follow OLD ones (files or folders), or the tree vs --against."""
+    if list_rules:
+        for rule in RULES.values():
+            click.echo(f"{rule.id:40} {rule.format:9} {rule.category:11} {rule.purpose}")
+        return EXIT_OK
     if against is None and (old is None or new is None):
         raise ConfigError("give OLD and NEW (files or folders), or --against REF")
     if against is not None and new is not None:

@@ -220,3 +220,10 @@ def test_a_break_inside_a_referenced_type_points_into_its_own_file(tmp_path: Pat
     # Reported for Address itself and for Order, whose ship_to field uses it.
     assert located == {("READER_FIELD_MISSING_DEFAULT_VALUE", "address.avsc", 10)}
     assert {f["subject"] for f in findings} == {"shop.Address", "shop.Order"}
+
+
+def test_list_rules_prints_every_rule() -> None:
+    code, out, _ = _run("--list-rules")
+    assert code == 0
+    listed = {line.split()[0] for line in out.splitlines()}
+    assert {"READER_FIELD_MISSING_DEFAULT_VALUE", "FIELD_SAME_NAME", "MESSAGE_REMOVED"} <= listed
