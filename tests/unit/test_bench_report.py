@@ -231,3 +231,11 @@ def test_record_keys_are_the_ids_as_bytes() -> None:
     assert workload.record_keys(records, "payment_id") == [
         r["payment_id"].encode() for r in records
     ]
+
+
+def test_rss_readings_are_positive_and_the_peak_is_at_least_the_current() -> None:
+    from benchmarks.bench_rss import peak_rss_mb, rss_mb
+
+    current = rss_mb()
+    assert current > 0
+    assert peak_rss_mb() >= current * 0.99
