@@ -57,6 +57,9 @@ Headers = dict[str, str | bytes | None] | list[tuple[str, str | bytes | None]]
 #: Settings the publisher consumes itself instead of passing them to librdkafka.
 _CLIENT_NUMBERS = itertools.count(1)
 
+#: Seconds the poll thread rests after serving events, so callbacks arrive in batches.
+POLL_REST = 0.002
+
 _CALLBACK_KEYS = {"error_cb", "stats_cb", "on_delivery", "delivery.report.only.error"}
 
 
@@ -233,12 +236,22 @@ class Publisher:
         return transactions.classify(exc, operation)
 
     def _poll_loop(self) -> None:
+        """Serve delivery reports, errors and statistics until close.
+
+        ``poll`` blocks until the first event, so an idle publisher reports a delivery at once.
+        Under load it serves everything queued in one call and then rests ``POLL_REST``
+        seconds, so callbacks arrive in batches instead of taking the GIL from the publishing
+        thread after every acknowledgement (in one run on a loaded 2-core machine, a poll
+        thread that never rested made publish_many about a quarter slower per event).
+        """
         poll = self._producer.poll
         interval = self._poll_interval
+        rest = self._stop.wait
         last_refresh = time.monotonic()
         while not self._stop.is_set():
             try:
-                poll(interval)
+                if poll(interval):
+                    rest(POLL_REST)
             except KafkaException as exc:  # librdkafka raises fatal errors from poll too
                 self._note_fatal(exc.args[0] if exc.args else None)
                 if self._fatal is not None:
