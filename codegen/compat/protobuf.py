@@ -465,7 +465,8 @@ def _children(
     found: dict[str, TypeInfo] = {}
     for msg in messages:
         info = schema.types.get(f"{scope}{msg.name}")
-        if info is not None:
+        # Map entries are protoc's encoding of map fields, compared through those fields.
+        if info is not None and not info.is_map:
             found[msg.name] = info
     return found
 

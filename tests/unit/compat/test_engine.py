@@ -169,3 +169,11 @@ def test_findings_carry_the_given_full_name_as_subject() -> None:
     assert finding.subject == "orders-value"
     (unnamed,) = compare([old], SchemaSource("AVRO", new.text, "n.avsc"))
     assert unnamed.subject == "shop.Order"
+
+
+def test_map_changes_are_reported_once_on_the_map_field() -> None:
+    old = proto('syntax = "proto3";\nmessage Order {\n  map<string, int32> tags = 1;\n}\n')
+    new = proto('syntax = "proto3";\nmessage Order {\n  map<string, string> tags = 1;\n}\n')
+    (finding,) = compare([old], new)
+    assert (finding.rule, finding.schema_path) == ("FIELD_SCALAR_KIND_CHANGED", "#/Order/1")
+    assert "(map value)" in finding.message
