@@ -227,3 +227,21 @@ def test_list_rules_prints_every_rule() -> None:
     assert code == 0
     listed = {line.split()[0] for line in out.splitlines()}
     assert {"READER_FIELD_MISSING_DEFAULT_VALUE", "FIELD_SAME_NAME", "MESSAGE_REMOVED"} <= listed
+
+
+def test_against_uses_the_config_folders_and_level_from_a_subfolder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "herald.toml").write_text('schemas = ["contracts"]\ncompatibility = "FORWARD"\n')
+    _git(tmp_path, "init", "-q")
+    _write(tmp_path / "contracts", {"order.avsc": ORDER_V1})
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "v1")
+    # Adding a field without a default breaks BACKWARD, but not the configured FORWARD.
+    _write(tmp_path / "contracts", {"order.avsc": ORDER_V2_BAD})
+    (tmp_path / "src").mkdir()
+    monkeypatch.chdir(tmp_path / "src")
+    code, _, err = _run("--against", "HEAD")
+    assert code == 0, err
+    assert "at FORWARD" in err
+    assert _run("--against", "HEAD", "--level", "BACKWARD")[0] == 1
