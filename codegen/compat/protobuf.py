@@ -126,16 +126,6 @@ def _local_name(info: TypeInfo) -> str:
 
 
 @dataclass(slots=True)
-class _Side:
-    """The message currently compared on one side, for names and locations."""
-
-    info: TypeInfo | None
-
-    def at(self, *more: int) -> Location | None:
-        return self.info.locate(*more) if self.info is not None else None
-
-
-@dataclass(slots=True)
 class _Diff:
     """Confluent's diff Context: the path walked so far and the incompatible changes found."""
 

@@ -33,7 +33,6 @@ MESSAGE_FIELD = 2
 MESSAGE_NESTED = 3
 MESSAGE_ENUM = 4
 MESSAGE_ONEOF = 8
-ENUM_VALUE = 2
 #: File name for a schema whose path does not end in .proto or clashes with an import.
 _MAIN_FALLBACK = "__schema__.proto"
 
