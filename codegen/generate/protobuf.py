@@ -102,6 +102,86 @@ WELL_KNOWN_READERS: dict[str, str] = {
     "timestamp": "{m}.ToDatetime(tzinfo=_h_dt.UTC)",
     "duration": "{m}.ToTimedelta()",
 }
+#: Value kind -> protobuf wire type (0 varint, 1 64-bit, 2 length-delimited, 5 32-bit).
+WIRE_TYPES: dict[str, int] = {
+    "double": 1,
+    "float": 5,
+    "int32": 0,
+    "int64": 0,
+    "uint32": 0,
+    "uint64": 0,
+    "sint32": 0,
+    "sint64": 0,
+    "fixed32": 5,
+    "fixed64": 1,
+    "sfixed32": 5,
+    "sfixed64": 1,
+    "bool": 0,
+    "enum": 0,
+    "string": 2,
+    "bytes": 2,
+    "message": 2,
+    "timestamp": 2,
+    "duration": 2,
+}
+_VARINT = (
+    "if 0 <= {v} < 128:",
+    "    out.append({v})",
+    "else:",
+    "    _h_pw.write_varint(out, {v})",
+)
+#: Closes a length-delimited value opened with a one-byte placeholder at ``{i} - 1``.
+_CLOSE = (
+    "_h_n = len(out) - {i}",
+    "if _h_n < 128:",
+    "    out[{i} - 1] = _h_n",
+    "else:",
+    "    out[{i} - 1 : {i}] = _h_pw.varint_bytes(_h_n)",
+)
+#: Value kind -> statements appending the value ``{v}`` (a plain name) to ``out``, untagged.
+#: Nested messages write straight into ``out`` after a placeholder length byte that ``_CLOSE``
+#: fills in (widened in place in the rare case of 128 bytes or more): no buffer per message.
+VALUE_WRITERS: dict[str, tuple[str, ...]] = {
+    "int32": _VARINT,
+    "int64": _VARINT,
+    "uint32": _VARINT,
+    "uint64": _VARINT,
+    "enum": _VARINT,
+    "sint32": ("_h_pw.write_sint(out, {v})",),
+    "sint64": ("_h_pw.write_sint(out, {v})",),
+    "bool": ("out.append({v})",),
+    "double": ("out += _h_pw.pack_double({v})",),
+    "float": ("out += _h_pw.pack_float({v})",),
+    "fixed32": ("out += _h_pw.pack_fixed32({v})",),
+    "fixed64": ("out += _h_pw.pack_fixed64({v})",),
+    "sfixed32": ("out += _h_pw.pack_sfixed32({v})",),
+    "sfixed64": ("out += _h_pw.pack_sfixed64({v})",),
+    "string": (
+        "_h_b = {v}.encode()",
+        "if len(_h_b) < 128:",
+        "    out.append(len(_h_b))",
+        "else:",
+        "    _h_pw.write_varint(out, len(_h_b))",
+        "out += _h_b",
+    ),
+    "bytes": ("_h_pw.write_len(out, len({v}))", "out += {v}"),
+    "message": ("out.append(0)", "{i} = len(out)", "{v}._h_enc(out)", *_CLOSE),
+    "timestamp": ("out += _h_pw.timestamp_value({v})",),
+    "duration": ("out += _h_pw.duration_value({v})",),
+}
+
+
+def tag_bytes(number: int, wire_type: int) -> bytes:
+    """The varint of a field's key (number and wire type), precomputed for generated code."""
+    n = (number << 3) | wire_type
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
 #: DescriptorProto field numbers in SourceCodeInfo paths.
 _MESSAGE_FIELD = 2
 _MESSAGE_NESTED = 3
@@ -381,31 +461,69 @@ class _ProtoFragments:
             return f" = _h_dc.field(default_factory=lambda: {self.ref(f.value.ref)}(0))"
         return f" = {KINDS[f.value.kind][2]}"
 
-    def to_pb_value(self, value: ProtoValue, v: str) -> str:
-        if value.kind == "message":
-            return f"{v}._h_to_pb()"
-        if value.kind == "enum":
-            return f"{v}.value"
-        return v
+    def write_value(self, value: ProtoValue, v: str, i: str) -> list[str]:
+        """Statements appending the untagged value ``v`` to ``out`` (``i``: a free int name)."""
+        lines = [line.format(v=v, i=i) for line in VALUE_WRITERS[value.kind]]
+        if any("_h_pw." in line for line in lines):
+            self.ctx.need("pw")
+        return lines
 
-    def to_pb(self, f: ProtoFieldDef) -> list[str]:
-        """Statements putting the field into ``kw``, the _pb2 constructor's arguments."""
-        v = f"self.{f.py_name}"
-        key = py_literal(f.wire_name)
-        conv = self.to_pb_value(f.value, "_h_x")
+    def tagged(self, tag: bytes, value: ProtoValue, v: str, i: str) -> list[str]:
+        """The tag, then the value; a placeholder length byte joins the tag's constant."""
+        lines = self.write_value(value, v, i)
+        if lines[0] == "out.append(0)":
+            return [f"out += {tag + bytes(1)!r}", *lines[1:]]
+        return [f"out += {tag!r}", *lines]
+
+    def encode(self, f: ProtoFieldDef) -> list[str]:
+        """Statements appending the field, tagged, to ``out``; proto3 presence rules apply."""
+        n = f.number
+        v, x, i = f"_h_v{n}", f"_h_x{n}", f"_h_i{n}"
+        first = [f"{v} = self.{f.py_name}"]
         if f.map_key is not None:
-            expr = (
-                f"dict({v})"
-                if conv == "_h_x"
-                else f"{{_h_k: {conv} for _h_k, _h_x in {v}.items()}}"
+            self.ctx.need("pw")
+            k = f"_h_k{n}"
+            key_tag = tag_bytes(1, WIRE_TYPES[f.map_key.kind])
+            value_tag = tag_bytes(2, WIRE_TYPES[f.value.kind])
+            body = [
+                f"{x} = {v}[{k}]",
+                f"out += {tag_bytes(n, 2) + bytes(1)!r}",
+                f"{i} = len(out)",
+                *self.tagged(key_tag, f.map_key, k, f"_h_j{n}"),
+                *self.tagged(value_tag, f.value, x, f"_h_j{n}"),
+                *(line.format(i=i) for line in _CLOSE),
+            ]
+            order = (
+                "key=_h_pw.string_key_order"
+                if f.map_key.kind == "string"
+                else "key=_h_pw.int_key_order, reverse=True"
             )
-            return [f"kw[{key}] = {expr}"]
+            loop = f"for {k} in sorted({v}, {order}):"
+            return [*first, loop, *(f"    {line}" for line in body)]
+        wire = WIRE_TYPES[f.value.kind]
+        if f.repeated and wire != 2:  # packed: one length-delimited run of values
+            self.ctx.need("pw")
+            body = [
+                f"out += {tag_bytes(n, 2) + bytes(1)!r}",
+                f"{i} = len(out)",
+                f"for {x} in {v}:",
+                *(f"    {line}" for line in self.write_value(f.value, x, f"_h_j{n}")),
+                *(line.format(i=i) for line in _CLOSE),
+            ]
+            return [*first, f"if {v}:", *(f"    {line}" for line in body)]
+        tag = tag_bytes(n, wire)
         if f.repeated:
-            expr = f"list({v})" if conv == "_h_x" else f"[{conv} for _h_x in {v}]"
-            return [f"kw[{key}] = {expr}"]
+            body = self.tagged(tag, f.value, x, i)
+            return [*first, f"for {x} in {v}:", *(f"    {line}" for line in body)]
         if f.optional:
-            return [f"if {v} is not None:", f"    kw[{key}] = {self.to_pb_value(f.value, v)}"]
-        return [f"kw[{key}] = {self.to_pb_value(f.value, v)}"]
+            condition = f"{v} is not None"
+        elif f.value.kind in ("float", "double"):
+            self.ctx.need("pw")
+            condition = f"{v} or _h_pw.negative_zero({v})"
+        else:
+            condition = v
+        body = self.tagged(tag, f.value, v, i)
+        return [*first, f"if {condition}:", *(f"    {line}" for line in body)]
 
     def from_pb_value(self, value: ProtoValue, m: str) -> str:
         if value.kind == "message":
@@ -499,7 +617,6 @@ def _message_view(msg: ProtoMessageDef, frag: _ProtoFragments, bindings: str) ->
             "check": negate(frag.check(f, f"self.{f.py_name}")),
             "normalize": frag.normalize(f),
             "describe": frag.describe(f),
-            "to_pb": frag.to_pb(f),
             "from_pb": frag.from_pb(f),
             "to_plain": frag.to_plain(f),
             "from_plain": frag.from_plain(f, f"m[{py_literal(f.wire_name)}]"),
@@ -517,6 +634,9 @@ def _message_view(msg: ProtoMessageDef, frag: _ProtoFragments, bindings: str) ->
         "indexes": msg.message_indexes,
         "references": msg.references,
         "fields": fields,
+        "encode": [
+            line for f in sorted(msg.fields, key=lambda f: f.number) for line in frag.encode(f)
+        ],
         "oneofs": msg.oneofs,
         "wire_names": [f.wire_name for f in msg.fields],
     }

@@ -45,6 +45,7 @@ IMPORTS: dict[str, str] = {
     "Self": "from typing import Self as _h_Self",
     "Mapping": "from collections.abc import Mapping as _h_Mapping",
     "bin": "from publisher.codec import binary as _h_bin",
+    "pw": "from publisher.codec import protowire as _h_pw",
     "log": "from publisher.codec import logical as _h_log",
     "chk": "from publisher.codec import checks as _h_chk",
     "Binding": "from publisher.event import Binding as _h_Binding",

@@ -10,6 +10,7 @@ from typing import Any as _h_Any
 from typing import Self as _h_Self
 
 from publisher.codec import checks as _h_chk
+from publisher.codec import protowire as _h_pw
 from publisher.event import Event as _h_Event
 
 from . import address_pb2 as _h_pb
@@ -42,12 +43,34 @@ class Address(_h_Event):
         if type(self.country) is not str:
             raise _h_chk.invalid("Address", "country", "string", self.country)
 
-    def _h_to_pb(self) -> _h_Any:
-        kw: dict[str, _h_Any] = {}
-        kw["street"] = self.street
-        kw["city"] = self.city
-        kw["country"] = self.country
-        return _h_pb.Address(**kw)
+    def _h_enc(self, out: bytearray) -> None:
+        _h_v1 = self.street
+        if _h_v1:
+            out += b"\n"
+            _h_b = _h_v1.encode()
+            if len(_h_b) < 128:
+                out.append(len(_h_b))
+            else:
+                _h_pw.write_varint(out, len(_h_b))
+            out += _h_b
+        _h_v2 = self.city
+        if _h_v2:
+            out += b"\x12"
+            _h_b = _h_v2.encode()
+            if len(_h_b) < 128:
+                out.append(len(_h_b))
+            else:
+                _h_pw.write_varint(out, len(_h_b))
+            out += _h_b
+        _h_v3 = self.country
+        if _h_v3:
+            out += b"\x1a"
+            _h_b = _h_v3.encode()
+            if len(_h_b) < 128:
+                out.append(len(_h_b))
+            else:
+                _h_pw.write_varint(out, len(_h_b))
+            out += _h_b
 
     @classmethod
     def _h_from_pb(cls, msg: _h_Any) -> _h_Self:
@@ -58,9 +81,14 @@ class Address(_h_Event):
         )
 
     def encode(self) -> bytes:
-        """Return the protobuf bytes (deterministic; no Confluent wire header)."""
-        data: bytes = self._h_to_pb().SerializeToString(deterministic=True)
-        return data
+        """Return the protobuf bytes, as SerializeToString(deterministic=True) gives them."""
+        out = bytearray()
+        try:
+            self._h_enc(out)
+        except _h_chk.CONVERSION_ERRORS as exc:
+            self.__post_init__()
+            raise _h_chk.unencodable("Address", exc) from exc
+        return bytes(out)
 
     @classmethod
     def decode(cls, data: bytes) -> _h_Self:

@@ -13,6 +13,7 @@ from typing import Self as _h_Self
 
 from publisher.codec import binary as _h_bin
 from publisher.codec import checks as _h_chk
+from publisher.codec import protowire as _h_pw
 from publisher.event import Event as _h_Event
 
 from ...shipping.v1 import address as _h_m_shipping_v1_address
@@ -239,35 +240,167 @@ class ShipmentDispatched(_h_Event):
         if _h_bin.round_float(self.temperature) != self.temperature:
             object.__setattr__(self, "temperature", _h_bin.round_float(self.temperature))
 
-    def _h_to_pb(self) -> _h_Any:
-        kw: dict[str, _h_Any] = {}
-        kw["shipment_id"] = self.shipment_id
-        kw["carrier"] = self.carrier.value
-        kw["parcels"] = [_h_x._h_to_pb() for _h_x in self.parcels]
-        if self.destination is not None:
-            kw["destination"] = self.destination._h_to_pb()
-        if self.dispatched_at is not None:
-            kw["dispatched_at"] = self.dispatched_at
-        if self.expected_transit is not None:
-            kw["expected_transit"] = self.expected_transit
-        kw["attributes"] = dict(self.attributes)
-        kw["parcels_by_label"] = {
-            _h_k: _h_x._h_to_pb() for _h_k, _h_x in self.parcels_by_label.items()
-        }
-        if self.tracking_url is not None:
-            kw["tracking_url"] = self.tracking_url
-        if self.tracking_number is not None:
-            kw["tracking_number"] = self.tracking_number
-        if self.note is not None:
-            kw["note"] = self.note
-        kw["from"] = self.from_
-        kw["priority"] = self.priority
-        kw["balance"] = self.balance
-        kw["signature"] = self.signature
-        kw["temperature"] = self.temperature
-        kw["checksum"] = self.checksum
-        kw["fallbacks"] = [_h_x.value for _h_x in self.fallbacks]
-        return _h_pb.ShipmentDispatched(**kw)
+    def _h_enc(self, out: bytearray) -> None:
+        _h_v1 = self.shipment_id
+        if _h_v1:
+            out += b"\n"
+            _h_b = _h_v1.encode()
+            if len(_h_b) < 128:
+                out.append(len(_h_b))
+            else:
+                _h_pw.write_varint(out, len(_h_b))
+            out += _h_b
+        _h_v2 = self.carrier
+        if _h_v2:
+            out += b"\x10"
+            if 0 <= _h_v2 < 128:
+                out.append(_h_v2)
+            else:
+                _h_pw.write_varint(out, _h_v2)
+        _h_v3 = self.parcels
+        for _h_x3 in _h_v3:
+            out += b"\x1a\x00"
+            _h_i3 = len(out)
+            _h_x3._h_enc(out)
+            _h_n = len(out) - _h_i3
+            if _h_n < 128:
+                out[_h_i3 - 1] = _h_n
+            else:
+                out[_h_i3 - 1 : _h_i3] = _h_pw.varint_bytes(_h_n)
+        _h_v4 = self.destination
+        if _h_v4 is not None:
+            out += b'"\x00'
+            _h_i4 = len(out)
+            _h_v4._h_enc(out)
+            _h_n = len(out) - _h_i4
+            if _h_n < 128:
+                out[_h_i4 - 1] = _h_n
+            else:
+                out[_h_i4 - 1 : _h_i4] = _h_pw.varint_bytes(_h_n)
+        _h_v5 = self.dispatched_at
+        if _h_v5 is not None:
+            out += b"*"
+            out += _h_pw.timestamp_value(_h_v5)
+        _h_v6 = self.expected_transit
+        if _h_v6 is not None:
+            out += b"2"
+            out += _h_pw.duration_value(_h_v6)
+        _h_v7 = self.attributes
+        for _h_k7 in sorted(_h_v7, key=_h_pw.string_key_order):
+            _h_x7 = _h_v7[_h_k7]
+            out += b":\x00"
+            _h_i7 = len(out)
+            out += b"\n"
+            _h_b = _h_k7.encode()
+            if len(_h_b) < 128:
+                out.append(len(_h_b))
+            else:
+                _h_pw.write_varint(out, len(_h_b))
+            out += _h_b
+            out += b"\x12"
+            _h_b = _h_x7.encode()
+            if len(_h_b) < 128:
+                out.append(len(_h_b))
+            else:
+                _h_pw.write_varint(out, len(_h_b))
+            out += _h_b
+            _h_n = len(out) - _h_i7
+            if _h_n < 128:
+                out[_h_i7 - 1] = _h_n
+            else:
+                out[_h_i7 - 1 : _h_i7] = _h_pw.varint_bytes(_h_n)
+        _h_v8 = self.parcels_by_label
+        for _h_k8 in sorted(_h_v8, key=_h_pw.string_key_order):
+            _h_x8 = _h_v8[_h_k8]
+            out += b"B\x00"
+            _h_i8 = len(out)
+            out += b"\n"
+            _h_b = _h_k8.encode()
+            if len(_h_b) < 128:
+                out.append(len(_h_b))
+            else:
+                _h_pw.write_varint(out, len(_h_b))
+            out += _h_b
+            out += b"\x12\x00"
+            _h_j8 = len(out)
+            _h_x8._h_enc(out)
+            _h_n = len(out) - _h_j8
+            if _h_n < 128:
+                out[_h_j8 - 1] = _h_n
+            else:
+                out[_h_j8 - 1 : _h_j8] = _h_pw.varint_bytes(_h_n)
+            _h_n = len(out) - _h_i8
+            if _h_n < 128:
+                out[_h_i8 - 1] = _h_n
+            else:
+                out[_h_i8 - 1 : _h_i8] = _h_pw.varint_bytes(_h_n)
+        _h_v9 = self.tracking_url
+        if _h_v9 is not None:
+            out += b"J"
+            _h_b = _h_v9.encode()
+            if len(_h_b) < 128:
+                out.append(len(_h_b))
+            else:
+                _h_pw.write_varint(out, len(_h_b))
+            out += _h_b
+        _h_v10 = self.tracking_number
+        if _h_v10 is not None:
+            out += b"P"
+            if 0 <= _h_v10 < 128:
+                out.append(_h_v10)
+            else:
+                _h_pw.write_varint(out, _h_v10)
+        _h_v11 = self.note
+        if _h_v11 is not None:
+            out += b"Z"
+            _h_b = _h_v11.encode()
+            if len(_h_b) < 128:
+                out.append(len(_h_b))
+            else:
+                _h_pw.write_varint(out, len(_h_b))
+            out += _h_b
+        _h_v12 = self.from_
+        if _h_v12:
+            out += b"`"
+            out.append(_h_v12)
+        _h_v13 = self.priority
+        if _h_v13:
+            out += b"h"
+            if 0 <= _h_v13 < 128:
+                out.append(_h_v13)
+            else:
+                _h_pw.write_varint(out, _h_v13)
+        _h_v14 = self.balance
+        if _h_v14:
+            out += b"p"
+            _h_pw.write_sint(out, _h_v14)
+        _h_v15 = self.signature
+        if _h_v15:
+            out += b"z"
+            _h_pw.write_len(out, len(_h_v15))
+            out += _h_v15
+        _h_v16 = self.temperature
+        if _h_v16 or _h_pw.negative_zero(_h_v16):
+            out += b"\x85\x01"
+            out += _h_pw.pack_float(_h_v16)
+        _h_v17 = self.checksum
+        if _h_v17:
+            out += b"\x89\x01"
+            out += _h_pw.pack_fixed64(_h_v17)
+        _h_v18 = self.fallbacks
+        if _h_v18:
+            out += b"\x92\x01\x00"
+            _h_i18 = len(out)
+            for _h_x18 in _h_v18:
+                if 0 <= _h_x18 < 128:
+                    out.append(_h_x18)
+                else:
+                    _h_pw.write_varint(out, _h_x18)
+            _h_n = len(out) - _h_i18
+            if _h_n < 128:
+                out[_h_i18 - 1] = _h_n
+            else:
+                out[_h_i18 - 1 : _h_i18] = _h_pw.varint_bytes(_h_n)
 
     @classmethod
     def _h_from_pb(cls, msg: _h_Any) -> _h_Self:
@@ -306,9 +439,14 @@ class ShipmentDispatched(_h_Event):
         )
 
     def encode(self) -> bytes:
-        """Return the protobuf bytes (deterministic; no Confluent wire header)."""
-        data: bytes = self._h_to_pb().SerializeToString(deterministic=True)
-        return data
+        """Return the protobuf bytes, as SerializeToString(deterministic=True) gives them."""
+        out = bytearray()
+        try:
+            self._h_enc(out)
+        except _h_chk.CONVERSION_ERRORS as exc:
+            self.__post_init__()
+            raise _h_chk.unencodable("ShipmentDispatched", exc) from exc
+        return bytes(out)
 
     @classmethod
     def decode(cls, data: bytes) -> _h_Self:
@@ -494,13 +632,36 @@ class ShipmentDispatchedParcel(_h_Event):
                 "ShipmentDispatchedParcel", "labels", "repeated string", self.labels
             )
 
-    def _h_to_pb(self) -> _h_Any:
-        kw: dict[str, _h_Any] = {}
-        kw["id"] = self.id
-        kw["weight_kg"] = self.weight_kg
-        kw["packing"] = self.packing.value
-        kw["labels"] = list(self.labels)
-        return _h_pb.ShipmentDispatched.Parcel(**kw)
+    def _h_enc(self, out: bytearray) -> None:
+        _h_v1 = self.id
+        if _h_v1:
+            out += b"\n"
+            _h_b = _h_v1.encode()
+            if len(_h_b) < 128:
+                out.append(len(_h_b))
+            else:
+                _h_pw.write_varint(out, len(_h_b))
+            out += _h_b
+        _h_v2 = self.weight_kg
+        if _h_v2 or _h_pw.negative_zero(_h_v2):
+            out += b"\x11"
+            out += _h_pw.pack_double(_h_v2)
+        _h_v3 = self.packing
+        if _h_v3:
+            out += b"\x18"
+            if 0 <= _h_v3 < 128:
+                out.append(_h_v3)
+            else:
+                _h_pw.write_varint(out, _h_v3)
+        _h_v4 = self.labels
+        for _h_x4 in _h_v4:
+            out += b'"'
+            _h_b = _h_x4.encode()
+            if len(_h_b) < 128:
+                out.append(len(_h_b))
+            else:
+                _h_pw.write_varint(out, len(_h_b))
+            out += _h_b
 
     @classmethod
     def _h_from_pb(cls, msg: _h_Any) -> _h_Self:
@@ -512,9 +673,14 @@ class ShipmentDispatchedParcel(_h_Event):
         )
 
     def encode(self) -> bytes:
-        """Return the protobuf bytes (deterministic; no Confluent wire header)."""
-        data: bytes = self._h_to_pb().SerializeToString(deterministic=True)
-        return data
+        """Return the protobuf bytes, as SerializeToString(deterministic=True) gives them."""
+        out = bytearray()
+        try:
+            self._h_enc(out)
+        except _h_chk.CONVERSION_ERRORS as exc:
+            self.__post_init__()
+            raise _h_chk.unencodable("ShipmentDispatchedParcel", exc) from exc
+        return bytes(out)
 
     @classmethod
     def decode(cls, data: bytes) -> _h_Self:
