@@ -5,12 +5,20 @@ findings must point at ``file:line:col``. :func:`parse_json` returns the same Py
 ``json.loads`` would (dicts keep key order) plus a :class:`SourceMap` from JSON pointer
 (``/fields/2/type``) to the 1-based line and column where that value begins. Malformed input
 raises :class:`JsonSyntaxError` with the line and column of the offending character.
+
+Well-formed text goes through a token scanner (one regular-expression match per token, strings
+decoded by the C ``json`` scanner) that records only each value's character offset; offsets
+become line and column when a position is asked for. Anything that scanner does not accept
+is parsed again by the character-level parser, which alone decides what is an error and where.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from json import decoder as json_decoder
 from typing import Any
 
 #: Escapes allowed after a backslash in a JSON string, and what they stand for.
@@ -50,7 +58,12 @@ def escape_pointer_token(token: str | int) -> str:
 
 def join_pointer(base: str, *tokens: str | int) -> str:
     """Append reference tokens to a JSON pointer, escaping each one."""
-    return base + "".join("/" + escape_pointer_token(t) for t in tokens)
+    for token in tokens:
+        text = str(token)
+        if "~" in text or "/" in text:
+            text = text.replace("~", "~0").replace("/", "~1")
+        base = f"{base}/{text}"
+    return base
 
 
 def parent_pointer(pointer: str) -> str:
@@ -76,8 +89,144 @@ class SourceMap:
             current = parent_pointer(current)
 
 
+class _OffsetPositions(Mapping[str, tuple[int, int]]):
+    """JSON pointer -> (line, col), computed on lookup from character offsets."""
+
+    __slots__ = ("_newlines", "_offsets", "_text")
+
+    def __init__(self, text: str, offsets: dict[str, int]) -> None:
+        self._text = text
+        self._offsets = offsets
+        self._newlines: list[int] | None = None
+
+    def __getitem__(self, pointer: str) -> tuple[int, int]:
+        offset = self._offsets[pointer]
+        newlines = self._newlines
+        if newlines is None:
+            newlines = self._newlines = [m.start() for m in _NEWLINE.finditer(self._text)]
+        line = bisect_right(newlines, offset)
+        line_start = newlines[line - 1] + 1 if line else 0
+        return (line + 1, offset - line_start + 1)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._offsets)
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+
+_NEWLINE = re.compile("\n")
+
+#: One token after optional whitespace; the group that matched says which kind it is.
+_TOKEN = re.compile(
+    r"""[ \t\n\r]*(?:
+        (?P<punct>[{}\[\],:])
+      | (?P<string>")
+      | (?P<number>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)
+      | (?P<literal>true|false|null)
+    )""",
+    re.VERBOSE,
+)
+_PUNCT, _STRING, _NUMBER, _LITERAL = 1, 2, 3, 4
+#: The C string decoder behind ``json.loads``: (text, offset after the quote) -> (str, end).
+_scanstring: Callable[[str, int], tuple[str, int]] = json_decoder.scanstring  # type: ignore[attr-defined]
+_TRAILING_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+class _ScanRefusedError(Exception):
+    """The token scanner does not accept the text; the character-level parser decides."""
+
+
+def _scan_value(text: str, pos: int, pointer: str, offsets: dict[str, int]) -> tuple[Any, int]:
+    """Parse the value after ``pos``; return it and the offset just past it."""
+    match = _TOKEN.match(text, pos)
+    if match is None:
+        raise _ScanRefusedError
+    kind = match.lastindex or 0
+    start = match.start(kind)
+    offsets[pointer] = start
+    if kind == _STRING:
+        return _scanstring(text, start + 1)
+    if kind == _NUMBER:
+        literal = match[kind]
+        if "." in literal or "e" in literal or "E" in literal:
+            return float(literal), match.end()
+        return int(literal), match.end()
+    if kind == _LITERAL:
+        return _LITERALS[match[kind]], match.end()
+    char = match[kind]
+    if char == "{":
+        return _scan_object(text, match.end(), pointer, offsets)
+    if char == "[":
+        return _scan_array(text, match.end(), pointer, offsets)
+    raise _ScanRefusedError
+
+
+def _scan_object(
+    text: str, pos: int, pointer: str, offsets: dict[str, int]
+) -> tuple[dict[str, Any], int]:
+    result: dict[str, Any] = {}
+    match = _TOKEN.match(text, pos)
+    if match is not None and match.lastindex == _PUNCT and match[_PUNCT] == "}":
+        return result, match.end()
+    while True:
+        if match is None or match.lastindex != _STRING:
+            raise _ScanRefusedError
+        key, pos = _scanstring(text, match.end())
+        if key in result:
+            raise _ScanRefusedError
+        match = _TOKEN.match(text, pos)
+        if match is None or match.lastindex != _PUNCT or match[_PUNCT] != ":":
+            raise _ScanRefusedError
+        token = key.replace("~", "~0").replace("/", "~1") if "~" in key or "/" in key else key
+        result[key], pos = _scan_value(text, match.end(), pointer + "/" + token, offsets)
+        match = _TOKEN.match(text, pos)
+        if match is None or match.lastindex != _PUNCT:
+            raise _ScanRefusedError
+        char = match[_PUNCT]
+        if char == "}":
+            return result, match.end()
+        if char != ",":
+            raise _ScanRefusedError
+        match = _TOKEN.match(text, match.end())
+
+
+def _scan_array(
+    text: str, pos: int, pointer: str, offsets: dict[str, int]
+) -> tuple[list[Any], int]:
+    result: list[Any] = []
+    match = _TOKEN.match(text, pos)
+    if match is not None and match.lastindex == _PUNCT and match[_PUNCT] == "]":
+        return result, match.end()
+    while True:
+        value, pos = _scan_value(text, pos, f"{pointer}/{len(result)}", offsets)
+        result.append(value)
+        match = _TOKEN.match(text, pos)
+        if match is None or match.lastindex != _PUNCT:
+            raise _ScanRefusedError
+        char = match[_PUNCT]
+        if char == "]":
+            return result, match.end()
+        if char != ",":
+            raise _ScanRefusedError
+        pos = match.end()
+
+
+def _scan_document(text: str) -> tuple[Any, SourceMap] | None:
+    """Parse well-formed JSON by tokens; ``None`` when the text needs the character parser."""
+    offsets: dict[str, int] = {}
+    try:
+        value, pos = _scan_value(text, 0, "", offsets)
+    except (_ScanRefusedError, ValueError, RecursionError):
+        return None
+    end = _TRAILING_SPACE.match(text, pos)
+    if end is None or end.end() != len(text):
+        return None
+    return value, SourceMap(_OffsetPositions(text, offsets))
+
+
 class _Parser:
-    """Recursive descent over the text, recording each value's start position."""
+    """Recursive descent one character at a time: the reference for errors and odd input."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -244,6 +393,9 @@ class _Parser:
 
 def parse_json(text: str) -> tuple[Any, SourceMap]:
     """Parse JSON text; return its value and where each value starts (RFC 6901 pointers)."""
+    scanned = _scan_document(text)
+    if scanned is not None:
+        return scanned
     parser = _Parser(text)
     value = parser.parse_document()
     return value, SourceMap(parser.positions)
