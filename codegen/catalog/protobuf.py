@@ -2,7 +2,8 @@
 
 All catalog .proto files go to one protoc run with ``--include_imports
 --include_source_info``; the include path is every schema folder plus grpc_tools' bundled
-``_proto`` folder, so ``google/protobuf/*.proto`` (the well-known types) resolve. protoc's
+``_proto`` folder, so ``google/protobuf/*.proto`` (the well-known types) resolve. protoc runs in
+this process (grpcio-tools' compiler), its stderr captured at the file-descriptor level; its
 errors (``file:line:col: message``) become :class:`SchemaParseError` at the same place, with
 the file shown by its display path. Each file's messages (nested ones too) get their
 Confluent message index path and their SourceCodeInfo location.
@@ -12,9 +13,9 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -29,8 +30,9 @@ FILE_MESSAGE_TYPE = 4
 MESSAGE_FIELD = 2
 MESSAGE_NESTED_TYPE = 3
 
-#: protoc has 60 s to parse the whole catalog; a hang is reported, not waited on forever.
-PROTOC_TIMEOUT_S = 60.0
+#: protoc's C++ main writes its errors to file descriptor 2, which is process-wide: one run at
+#: a time redirects it.
+_PROTOC_LOCK = threading.Lock()
 
 _POSITIONED = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<msg>.*)$")
 _UNPOSITIONED = re.compile(r"^(?P<path>[^:\n]+\.proto): (?P<msg>.*)$")
@@ -67,6 +69,32 @@ def _first_error(stderr: str, display: Mapping[str, str]) -> SchemaParseError:
     return SchemaParseError("<protoc>", 0, 0, summary)
 
 
+def _protoc_main(args: Sequence[str]) -> tuple[int, str]:
+    """Run protoc in this process; return its exit code and what it wrote to stderr.
+
+    This is ``grpc_tools.protoc.main`` without importing ``grpc_tools.protoc``, whose import
+    adds ``*_pb2`` import hooks to ``sys.meta_path``. protoc writes from C++ straight to file
+    descriptor 2, so fd 2 points at a temporary file for the duration of the call (under a lock,
+    restored in ``finally``): nothing reaches the terminal and the text becomes the error.
+    """
+    well_known_dir()  # a clear error when grpcio-tools is missing
+    from grpc_tools import _protoc_compiler
+
+    argv = [b"grpc_tools.protoc", *(arg.encode() for arg in args)]
+    with _PROTOC_LOCK, tempfile.TemporaryFile() as captured:
+        if sys.stderr is not None:
+            sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            os.dup2(captured.fileno(), 2)
+            code = int(_protoc_compiler.run_main(argv))
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        captured.seek(0)
+        return code, captured.read().decode("utf-8", errors="replace")
+
+
 def run_protoc(import_paths: Sequence[str], roots: Sequence[Path]) -> FileDescriptorSet:
     """Compile the files with protoc; raise SchemaParseError at protoc's first error."""
     display: dict[str, str] = {}
@@ -86,18 +114,9 @@ def run_protoc(import_paths: Sequence[str], roots: Sequence[Path]) -> FileDescri
             f"--descriptor_set_out={out}",
             *import_paths,
         ]
-        # protoc is run in a child process: grpc_tools.protoc.main writes its errors straight
-        # to file descriptor 2 from C++, which an in-process call cannot capture safely.
-        proc = subprocess.run(
-            [sys.executable, "-m", "grpc_tools.protoc", *args],
-            capture_output=True,
-            text=True,
-            timeout=PROTOC_TIMEOUT_S,
-            check=False,
-            env={**os.environ, "PYTHONWARNINGS": "ignore"},
-        )
-        if proc.returncode != 0 or not out.exists():
-            raise _first_error(proc.stderr or proc.stdout, display)
+        code, stderr = _protoc_main(args)
+        if code != 0 or not out.exists():
+            raise _first_error(stderr, display)
         descriptor_set = FileDescriptorSet()
         descriptor_set.ParseFromString(out.read_bytes())
         return descriptor_set

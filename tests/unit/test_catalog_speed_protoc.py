@@ -1,0 +1,71 @@
+"""protoc runs inside the process: its stderr is captured at fd 2 and fd 2 is always restored."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from codegen.catalog.protobuf import run_protoc
+from codegen.errors import SchemaParseError
+
+GOOD = 'syntax = "proto3";\npackage t.v1;\nimport "google/protobuf/timestamp.proto";\n\n' + (
+    "message Ok {\n  google.protobuf.Timestamp at = 1;\n}\n"
+)
+BAD = 'syntax = "proto3";\npackage t.v1;\n\nmessage Bad {\n  string id = 1\n}\n'
+
+
+def _write(root: Path, name: str, text: str) -> str:
+    (root / name).write_text(text, encoding="utf-8")
+    return name
+
+
+def test_error_is_a_positioned_parse_error_and_nothing_reaches_fd2(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    name = _write(tmp_path, "bad.proto", BAD)
+    with pytest.raises(SchemaParseError) as info:
+        run_protoc([name], [tmp_path])
+    assert (info.value.path, info.value.line, info.value.col) == ("bad.proto", 6, 1)
+    assert 'Expected ";"' in info.value.message
+    assert capfd.readouterr() == ("", "")
+
+
+def test_fd2_is_restored_after_success_and_after_failure(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    good = _write(tmp_path, "good.proto", GOOD)
+    bad = _write(tmp_path, "bad.proto", BAD)
+    compiled = run_protoc([good], [tmp_path])
+    assert [f.name for f in compiled.file] == ["google/protobuf/timestamp.proto", "good.proto"]
+    os.write(2, b"after success\n")
+    with pytest.raises(SchemaParseError):
+        run_protoc([bad], [tmp_path])
+    os.write(2, b"after failure\n")
+    assert capfd.readouterr().err == "after success\nafter failure\n"
+
+
+def test_concurrent_runs_each_get_their_own_result(tmp_path: Path) -> None:
+    good = _write(tmp_path, "good.proto", GOOD)
+    bad = _write(tmp_path, "bad.proto", BAD)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def work(index: int) -> None:
+        for _ in range(3):
+            try:
+                compiled = run_protoc([good if index % 2 else bad], [tmp_path])
+                result = f"ok {compiled.file[-1].message_type[0].name}"
+            except SchemaParseError as exc:
+                result = f"error {exc.line}:{exc.col}"
+            with lock:
+                outcomes.append(f"{index % 2} {result}")
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["0 error 6:1"] * 6 + ["1 ok Ok"] * 6
