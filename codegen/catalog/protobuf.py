@@ -95,15 +95,19 @@ def _protoc_main(args: Sequence[str]) -> tuple[int, str]:
         return code, captured.read().decode("utf-8", errors="replace")
 
 
-def run_protoc(import_paths: Sequence[str], roots: Sequence[Path]) -> FileDescriptorSet:
-    """Compile the files with protoc; raise SchemaParseError at protoc's first error."""
+def _display_map(import_paths: Sequence[str], roots: Sequence[Path]) -> dict[str, str]:
+    """How protoc may name each file (import path or path on disk) -> its display path."""
     display: dict[str, str] = {}
     for ip in import_paths:
         for root in roots:
             if (root / ip).is_file():
                 shown = display_path_for(root / ip, root)
-                # protoc names a file by its import path or by its path on disk.
                 display[ip] = display[str(root / ip)] = shown
+    return display
+
+
+def run_protoc(import_paths: Sequence[str], roots: Sequence[Path]) -> FileDescriptorSet:
+    """Compile the files with protoc; raise SchemaParseError at protoc's first error."""
     with tempfile.TemporaryDirectory(prefix="herald-protoc-") as tmp:
         out = Path(tmp) / "catalog.pb"
         args = [
@@ -116,18 +120,62 @@ def run_protoc(import_paths: Sequence[str], roots: Sequence[Path]) -> FileDescri
         ]
         code, stderr = _protoc_main(args)
         if code != 0 or not out.exists():
-            raise _first_error(stderr, display)
+            raise _first_error(stderr, _display_map(import_paths, roots))
         descriptor_set = FileDescriptorSet()
         descriptor_set.ParseFromString(out.read_bytes())
         return descriptor_set
+
+
+class _SourceSpans(Mapping[tuple[int, ...], tuple[int, int]]):
+    """SourceCodeInfo path -> (line, col), read from the descriptor on first lookup."""
+
+    __slots__ = ("_descriptor", "_spans")
+
+    def __init__(self, descriptor: FileDescriptorProto) -> None:
+        self._descriptor = descriptor
+        self._spans: dict[tuple[int, ...], tuple[int, int]] | None = None
+
+    def _table(self) -> dict[tuple[int, ...], tuple[int, int]]:
+        if self._spans is None:
+            self._spans = _spans(self._descriptor)
+        return self._spans
+
+    def __getitem__(self, path: tuple[int, ...]) -> tuple[int, int]:
+        return self._table()[path]
+
+    def __iter__(self) -> Iterator[tuple[int, ...]]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+class _DisplayPaths:
+    """:func:`display_path_for` with the cwd and each root resolved once for a whole load."""
+
+    def __init__(self) -> None:
+        self._cwd = Path.cwd().resolve()
+        self._roots: dict[Path, Path] = {}
+
+    def __call__(self, path: Path, root: Path) -> str:
+        resolved = path.resolve()
+        try:
+            return resolved.relative_to(self._cwd).as_posix()
+        except ValueError:
+            if root not in self._roots:
+                self._roots[root] = root.resolve()
+            return resolved.relative_to(self._roots[root]).as_posix()
 
 
 def _spans(descriptor: FileDescriptorProto) -> dict[tuple[int, ...], tuple[int, int]]:
     """SourceCodeInfo path -> 1-based (line, col) of where that element starts."""
     spans: dict[tuple[int, ...], tuple[int, int]] = {}
     for loc in descriptor.source_code_info.location:
-        if len(loc.span) >= 3:
-            spans.setdefault(tuple(loc.path), (loc.span[0] + 1, loc.span[1] + 1))
+        span = loc.span  # each attribute read builds a container: read it once
+        if len(span) >= 3:
+            key = tuple(loc.path)
+            if key not in spans:
+                spans[key] = (span[0] + 1, span[1] + 1)
     return spans
 
 
@@ -169,9 +217,11 @@ def build_proto_file(
     import_path: str,
     descriptor: FileDescriptorProto,
     catalog_imports: set[str],
+    *,
+    display_path: str | None = None,
 ) -> ProtoFile:
     """Wrap protoc's descriptor of one catalog file in the typed model."""
-    display = display_path_for(path, root)
+    display = display_path if display_path is not None else display_path_for(path, root)
     deps = list(descriptor.dependency)
     messages = tuple(
         _walk_messages(
@@ -194,7 +244,7 @@ def build_proto_file(
         messages=messages,
         imports=tuple(d for d in deps if d in catalog_imports),
         well_known_imports=tuple(d for d in deps if d not in catalog_imports),
-        spans=_spans(descriptor),
+        spans=_SourceSpans(descriptor),
     )
 
 
@@ -225,8 +275,11 @@ def load_proto_files(
     descriptor_set = run_protoc(import_paths, roots)
     by_name = {fd.name: fd for fd in descriptor_set.file}
     catalog_imports = set(import_paths)
+    shown = _DisplayPaths()
     result = [
-        build_proto_file(path, root, ip, by_name[ip], catalog_imports)
+        build_proto_file(
+            path, root, ip, by_name[ip], catalog_imports, display_path=shown(path, root)
+        )
         for ip, (path, root) in owner.items()
     ]
     return result, descriptor_set

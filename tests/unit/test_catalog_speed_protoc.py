@@ -8,8 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from codegen.catalog.protobuf import run_protoc
+from codegen.catalog.avro import display_path_for
+from codegen.catalog.protobuf import (
+    _DisplayPaths,
+    _SourceSpans,
+    _spans,
+    load_proto_files,
+    run_protoc,
+)
 from codegen.errors import SchemaParseError
+from codegen.findings import Location
 
 GOOD = 'syntax = "proto3";\npackage t.v1;\nimport "google/protobuf/timestamp.proto";\n\n' + (
     "message Ok {\n  google.protobuf.Timestamp at = 1;\n}\n"
@@ -69,3 +77,45 @@ def test_concurrent_runs_each_get_their_own_result(tmp_path: Path) -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(outcomes) == ["0 error 6:1"] * 6 + ["1 ok Ok"] * 6
+
+
+def test_display_paths_match_display_path_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "schemas"
+    (root / "t" / "v1").mkdir(parents=True)
+    inside = root / "t" / "v1" / "a.proto"
+    inside.write_text(GOOD, encoding="utf-8")
+    linked = root / "t" / "v1" / "link.proto"
+    linked.symlink_to(inside)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for cwd in (tmp_path, elsewhere, root / "t"):
+        monkeypatch.chdir(cwd)
+        shown = _DisplayPaths()
+        for path in (inside, linked, Path("../schemas/t/v1/a.proto")):
+            if path.exists():
+                assert shown(path, root) == display_path_for(path, root)
+
+
+def test_catalog_spans_read_lazily_equal_the_eager_table(tmp_path: Path) -> None:
+    name = _write(tmp_path, "good.proto", GOOD)
+    descriptor = run_protoc([name], [tmp_path]).file[-1]
+    lazy = _SourceSpans(descriptor)
+    eager = _spans(descriptor)
+    assert len(eager) > 5
+    assert lazy[(4, 0)] == eager[(4, 0)] == (5, 1)
+    assert dict(lazy) == eager
+    assert len(lazy) == len(eager)
+    assert lazy.get((99,)) is None
+
+
+def test_catalog_load_gives_display_paths_and_message_locations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "t" / "v1").mkdir(parents=True)
+    (tmp_path / "t" / "v1" / "ok.proto").write_text(GOOD, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    files, _ = load_proto_files([(tmp_path / "t" / "v1" / "ok.proto", tmp_path)])
+    assert [f.display_path for f in files] == ["t/v1/ok.proto"]
+    assert files[0].locate(files[0].messages[0].source_path) == Location("t/v1/ok.proto", 5, 1)
