@@ -160,6 +160,8 @@ class Publisher:
         self._admin: Any = None
         self._routes: dict[type[Event], Route] = {}
         self._topic_routes: dict[tuple[type[Event], str], Route] = {}
+        #: The same routes as ``_topic_routes``, by topic then class: no key tuple per publish.
+        self._by_topic: dict[str, dict[type[Event], Route]] = {}
         self._key_headers: dict[tuple[type[Event], str], bytes] = {}
         self._topic_limits: dict[str, int | None] = {}
         self._route_lock = threading.Lock()
@@ -314,6 +316,7 @@ class Publisher:
                 self._routes[cls] = route
             else:
                 self._topic_routes[(cls, topic)] = route
+                self._by_topic.setdefault(topic, {})[cls] = route
             return route
 
     def _key_bytes(self, key: Any, topic: str) -> bytes | None:
@@ -372,24 +375,29 @@ class Publisher:
         if self._refusing:
             raise self._refuse()
         cls = type(event)
-        route = (
-            self._routes.get(cls) if topic is None else self._topic_routes.get((cls, topic))
-        ) or self._route(cls, topic)
-        value = route.header + event.encode()
-        if key is not None:
-            key = key if type(key) is bytes else self._key_bytes(key, route.topic)
-            size = len(value) + len(key)
+        if topic is None:
+            route = self._routes.get(cls) or self._route(cls, None)
         else:
-            size = len(value)
-        if size > route.limit:
-            raise MessageTooLarge(route.topic, size, route.limit, route.limit_setting)
+            routes = self._by_topic.get(topic)
+            route = (routes and routes.get(cls)) or self._route(cls, topic)
+        value = route.header + event.encode()
+        if key is None:
+            if len(value) > route.limit:
+                raise MessageTooLarge(route.topic, len(value), route.limit, route.limit_setting)
+        else:
+            if type(key) is not bytes:
+                key = self._key_bytes(key, route.topic)
+            if len(value) > route.limit - len(key):
+                size = len(value) + len(key)
+                raise MessageTooLarge(route.topic, size, route.limit, route.limit_setting)
         future = DeliveryFuture(self.tally)
         if partition is None and route.partitioner is not None:
             all_ids, available = self._partitions.partitions(route.topic)
             partition = route.partitioner(key, all_ids, available)
         try:
             if partition is None and headers is None and timestamp is None:
-                self._produce(route.topic, value, key, on_delivery=future)
+                # Positional (topic, value, key, partition, on_delivery): no kwargs dict per call.
+                self._produce(route.topic, value, key, -1, future)
             else:
                 self._producer.produce(
                     route.topic,
@@ -508,43 +516,45 @@ class Publisher:
         futures: list[DeliveryFuture],
     ) -> None:
         """The loop of publish_many, with every lookup hoisted out of it."""
-        produce = self._producer.produce
-        routes = self._routes if topic is None else None
+        produce = self._produce
+        routes = self._routes if topic is None else self._by_topic.get(topic, {})
         append = futures.append
         tally = self.tally
         last_cls: type[Event] | None = None
         route: Route | None = None
+        target = ""
+        head = b""
+        limit = 0
+        partitioner: Partitioner | None = None
         for event in events_list:
             cls = type(event)
             if cls is not last_cls:
-                found = routes.get(cls) if routes is not None else None
-                route = found or self._route(cls, topic)
+                route = routes.get(cls) or self._route(cls, topic)
+                target, head, limit = route.topic, route.header, route.limit
+                partitioner = route.partitioner
                 last_cls = cls
-            assert route is not None
-            value = route.header + event.encode()
+            value = head + event.encode()
             key = next(key_iter) if key_iter is not None else None
-            if key is not None and type(key) is not bytes:
-                key = self._key_bytes(key, route.topic)
-            size = len(value) + (len(key) if key is not None else 0)
-            if size > route.limit:
-                raise MessageTooLarge(route.topic, size, route.limit, route.limit_setting)
+            if key is None:
+                size = len(value)
+            else:
+                if type(key) is not bytes:
+                    key = self._key_bytes(key, target)
+                size = len(value) + len(key or b"")
+            if size > limit:
+                assert route is not None
+                raise MessageTooLarge(target, size, limit, route.limit_setting)
             future = DeliveryFuture(tally)
             append(future)
             try:
-                if route.partitioner is None:
-                    produce(route.topic, value, key, on_delivery=future)
+                if partitioner is None:
+                    produce(target, value, key, -1, future)
                 else:
-                    all_ids, available = self._partitions.partitions(route.topic)
-                    produce(
-                        route.topic,
-                        value,
-                        key,
-                        on_delivery=future,
-                        partition=route.partitioner(key, all_ids, available),
-                    )
+                    all_ids, available = self._partitions.partitions(target)
+                    produce(target, value, key, partitioner(key, all_ids, available), future)
             except BufferError:
                 self._wait_and_retry(
-                    route.topic,
+                    target,
                     value=value,
                     key=key,
                     future=future,
@@ -553,7 +563,7 @@ class Publisher:
                     timestamp=None,
                 )
             except KafkaException as exc:
-                error = self._produce_error(exc, route.topic)
+                error = self._produce_error(exc, target)
                 future.fail(error)
                 raise error from None
 
