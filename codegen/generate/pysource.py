@@ -107,7 +107,13 @@ PRIMITIVE_WRITERS: dict[str, str] = {
     "float": "out += _h_bin.pack_float({v})",
     "double": "out += _h_bin.pack_double({v})",
     "bytes": "_h_bin.write_bytes(out, {v})",
-    "string": "_h_bin.write_string(out, {v})",
+    # Inlined: a call per string costs more than the encoding of a short one.
+    "string": "_h_b = {v}.encode()\n"
+    "if len(_h_b) < 64:\n"
+    "    out.append(len(_h_b) << 1)\n"
+    "else:\n"
+    "    _h_bin.write_long(out, len(_h_b))\n"
+    "out += _h_b",
 }
 #: Logical type -> encoder statement (decimal over bytes; fixed decimals are handled apart).
 LOGICAL_WRITERS: dict[str, str] = {
@@ -407,7 +413,7 @@ class Fragments:
             line = PRIMITIVE_WRITERS[t.name]
             if "_h_bin" in line:
                 self.ctx.need("bin")
-            return [line.format(v=v)] if line else []
+            return line.format(v=v).splitlines()
         if isinstance(t, Logical):
             self.ctx.need("bin")
             if t.name == "decimal" and t.base == "fixed":
@@ -442,7 +448,7 @@ class Fragments:
                 f"if {v}:",
                 f"    _h_bin.write_long(out, len({v}))",
                 f"    for {k}, {x} in {v}.items():",
-                f"        _h_bin.write_string(out, {k})",
+                *("        " + line for line in self.encode(Primitive("string"), k, depth + 1)),
                 *("        " + line for line in body),
                 "out.append(0)",
             ]

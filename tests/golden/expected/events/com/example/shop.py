@@ -63,7 +63,12 @@ class Card(_h_Event):
             raise _h_chk.invalid("Card", "hash", "bytes of length 16", self.hash)
 
     def _h_enc(self, out: bytearray) -> None:
-        _h_bin.write_string(out, self.last4)
+        _h_b = self.last4.encode()
+        if len(_h_b) < 64:
+            out.append(len(_h_b) << 1)
+        else:
+            _h_bin.write_long(out, len(_h_b))
+        out += _h_b
         out += self.hash
 
     def encode(self) -> bytes:
@@ -158,7 +163,12 @@ class Category(_h_Event):
             )
 
     def _h_enc(self, out: bytearray) -> None:
-        _h_bin.write_string(out, self.name)
+        _h_b = self.name.encode()
+        if len(_h_b) < 64:
+            out.append(len(_h_b) << 1)
+        else:
+            _h_bin.write_long(out, len(_h_b))
+        out += _h_b
         if self.children:
             _h_bin.write_long(out, len(self.children))
             for _h_x1 in self.children:
@@ -285,7 +295,12 @@ class Line(_h_Event):
             raise _h_chk.invalid("Line", "unit_price", "com.example.common.Money", self.unit_price)
 
     def _h_enc(self, out: bytearray) -> None:
-        _h_bin.write_string(out, self.sku)
+        _h_b = self.sku.encode()
+        if len(_h_b) < 64:
+            out.append(len(_h_b) << 1)
+        else:
+            _h_bin.write_long(out, len(_h_b))
+        out += _h_b
         _h_bin.write_long(out, self.quantity)
         self.unit_price._h_enc(out)
 
@@ -471,12 +486,22 @@ class Order(_h_Event):
             for _h_x11 in self.lines:
                 _h_x11._h_enc(out)
         out.append(0)
-        _h_bin.write_string(out, self.class_)
+        _h_b = self.class_.encode()
+        if len(_h_b) < 64:
+            out.append(len(_h_b) << 1)
+        else:
+            _h_bin.write_long(out, len(_h_b))
+        out += _h_b
         if self.from_ is None:
             out.append(0)
         else:
             out.append(2)
-            _h_bin.write_string(out, self.from_)
+            _h_b = self.from_.encode()
+            if len(_h_b) < 64:
+                out.append(len(_h_b) << 1)
+            else:
+                _h_bin.write_long(out, len(_h_b))
+            out += _h_b
         out.append(1 if self.encode_ else 0)
         out += _h_bin.pack_float(self.to_dict_)
         if self.ref is None:
@@ -486,7 +511,12 @@ class Order(_h_Event):
             _h_bin.write_long(out, self.ref)
         elif type(self.ref) is str:
             out.append(2)
-            _h_bin.write_string(out, self.ref)
+            _h_b = self.ref.encode()
+            if len(_h_b) < 64:
+                out.append(len(_h_b) << 1)
+            else:
+                _h_bin.write_long(out, len(_h_b))
+            out += _h_b
         else:
             raise TypeError("the value fits no branch of the union")
         if isinstance(self.payment, Card):
@@ -500,13 +530,28 @@ class Order(_h_Event):
         if self.tags:
             _h_bin.write_long(out, len(self.tags))
             for _h_k28, _h_x27 in self.tags.items():
-                _h_bin.write_string(out, _h_k28)
-                _h_bin.write_string(out, _h_x27)
+                _h_b = _h_k28.encode()
+                if len(_h_b) < 64:
+                    out.append(len(_h_b) << 1)
+                else:
+                    _h_bin.write_long(out, len(_h_b))
+                out += _h_b
+                _h_b = _h_x27.encode()
+                if len(_h_b) < 64:
+                    out.append(len(_h_b) << 1)
+                else:
+                    _h_bin.write_long(out, len(_h_b))
+                out += _h_b
         out.append(0)
         if self.scores:
             _h_bin.write_long(out, len(self.scores))
             for _h_k34, _h_x33 in self.scores.items():
-                _h_bin.write_string(out, _h_k34)
+                _h_b = _h_k34.encode()
+                if len(_h_b) < 64:
+                    out.append(len(_h_b) << 1)
+                else:
+                    _h_bin.write_long(out, len(_h_b))
+                out += _h_b
                 if _h_x33:
                     _h_bin.write_long(out, len(_h_x33))
                     for _h_x35 in _h_x33:
@@ -1106,7 +1151,12 @@ class Transfer(_h_Event):
             raise _h_chk.invalid("Transfer", "raw", "bytes (bytes)", self.raw)
 
     def _h_enc(self, out: bytearray) -> None:
-        _h_bin.write_string(out, self.iban)
+        _h_b = self.iban.encode()
+        if len(_h_b) < 64:
+            out.append(len(_h_b) << 1)
+        else:
+            _h_bin.write_long(out, len(_h_b))
+        out += _h_b
         _h_bin.write_bytes(out, self.raw)
 
     def encode(self) -> bytes:
