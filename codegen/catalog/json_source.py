@@ -6,10 +6,11 @@ findings must point at ``file:line:col``. :func:`parse_json` returns the same Py
 (``/fields/2/type``) to the 1-based line and column where that value begins. Malformed input
 raises :class:`JsonSyntaxError` with the line and column of the offending character.
 
-Well-formed text goes through a token scanner (one regular-expression match per token, strings
-decoded by the C ``json`` scanner) that records only each value's character offset; offsets
-become line and column when a position is asked for. Anything that scanner does not accept
-is parsed again by the character-level parser, which alone decides what is an error and where.
+Values come from the C ``json`` decoder, held to this parser's rules (no NaN or Infinity, no
+duplicate keys). Positions are found when first asked for below the root: a token scanner (one
+regular-expression match per token) records each value's character offset, and an offset
+becomes line and column on lookup. Text the decoder refuses is parsed by the character-level
+parser, which alone decides what is an error and where.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from json import JSONDecoder
 from json import decoder as json_decoder
 from typing import Any
 
@@ -89,30 +91,57 @@ class SourceMap:
             current = parent_pointer(current)
 
 
-class _OffsetPositions(Mapping[str, tuple[int, int]]):
-    """JSON pointer -> (line, col), computed on lookup from character offsets."""
+class _LazyPositions(Mapping[str, tuple[int, int]]):
+    """JSON pointer -> (line, col) of well-formed text, scanned for offsets on first need.
+
+    The root's position needs no scan (it is the first non-blank character); any other lookup
+    scans the whole text once. Offsets become line and column on lookup (bisect over the
+    newline offsets).
+    """
 
     __slots__ = ("_newlines", "_offsets", "_text")
 
-    def __init__(self, text: str, offsets: dict[str, int]) -> None:
+    def __init__(self, text: str, offsets: dict[str, int] | None = None) -> None:
         self._text = text
         self._offsets = offsets
         self._newlines: list[int] | None = None
 
+    def _lines(self) -> list[int]:
+        if self._newlines is None:
+            self._newlines = [m.start() for m in _NEWLINE.finditer(self._text)]
+        return self._newlines
+
+    def _table(self) -> dict[str, int]:
+        if self._offsets is None:
+            scanned = _scan_offsets(self._text)
+            if scanned is not None:
+                self._offsets = scanned[1]
+            else:  # the scanner refuses it: the character parser has the answer
+                parser = _Parser(self._text)
+                parser.parse_document()
+                starts = [0, *(n + 1 for n in self._lines())]
+                self._offsets = {
+                    pointer: starts[line - 1] + col - 1
+                    for pointer, (line, col) in parser.positions.items()
+                }
+        return self._offsets
+
     def __getitem__(self, pointer: str) -> tuple[int, int]:
-        offset = self._offsets[pointer]
-        newlines = self._newlines
-        if newlines is None:
-            newlines = self._newlines = [m.start() for m in _NEWLINE.finditer(self._text)]
+        if not pointer and self._offsets is None:
+            text = self._text
+            offset = len(text) - len(text.lstrip(_WHITESPACE))
+            return (text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset))
+        offset = self._table()[pointer]
+        newlines = self._lines()
         line = bisect_right(newlines, offset)
         line_start = newlines[line - 1] + 1 if line else 0
         return (line + 1, offset - line_start + 1)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._offsets)
+        return iter(self._table())
 
     def __len__(self) -> int:
-        return len(self._offsets)
+        return len(self._table())
 
 
 _NEWLINE = re.compile("\n")
@@ -212,8 +241,11 @@ def _scan_array(
         pos = match.end()
 
 
-def _scan_document(text: str) -> tuple[Any, SourceMap] | None:
-    """Parse well-formed JSON by tokens; ``None`` when the text needs the character parser."""
+def _scan_offsets(text: str) -> tuple[Any, dict[str, int]] | None:
+    """Parse well-formed JSON by tokens: its value and each value's offset by JSON pointer.
+
+    ``None`` when the text needs the character parser (malformed, or lenient like ``1.``).
+    """
     offsets: dict[str, int] = {}
     try:
         value, pos = _scan_value(text, 0, "", offsets)
@@ -222,7 +254,23 @@ def _scan_document(text: str) -> tuple[Any, SourceMap] | None:
     end = _TRAILING_SPACE.match(text, pos)
     if end is None or end.end() != len(text):
         return None
-    return value, SourceMap(_OffsetPositions(text, offsets))
+    return value, offsets
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("duplicate key")
+    return result
+
+
+#: ``json.loads`` without its extensions to JSON (NaN, Infinity, a repeated key): what it
+#: accepts, the character-level parser accepts too, with the same value.
+_STRICT_DECODER = JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
 
 
 class _Parser:
@@ -393,9 +441,12 @@ class _Parser:
 
 def parse_json(text: str) -> tuple[Any, SourceMap]:
     """Parse JSON text; return its value and where each value starts (RFC 6901 pointers)."""
-    scanned = _scan_document(text)
-    if scanned is not None:
-        return scanned
+    try:
+        value = _STRICT_DECODER.decode(text)
+    except (ValueError, RecursionError):
+        pass
+    else:
+        return value, SourceMap(_LazyPositions(text))
     parser = _Parser(text)
     value = parser.parse_document()
     return value, SourceMap(parser.positions)

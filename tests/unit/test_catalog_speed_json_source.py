@@ -1,7 +1,8 @@
 """The token scanner behind parse_json agrees with the character-level parser on every input.
 
-Well-formed JSON is parsed by the token scanner; the character-level parser (``_Parser``) is
-the reference for values, positions and errors. These tests check that, on random documents
+Well-formed JSON gets its value from the C decoder and its positions, on first need, from the
+token scanner; the character-level parser (``_Parser``) is the reference for values, positions
+and errors. These tests check that, on random documents
 laid out with random whitespace and on random corruptions of them, parse_json gives exactly
 what the reference gives: the same value (and the same as ``json.loads``), the same line:col
 for every JSON pointer, and the same error at the same place.
@@ -19,8 +20,9 @@ from hypothesis import strategies as st
 from codegen.catalog.json_source import (
     JsonSyntaxError,
     SourceMap,
+    _LazyPositions,
     _Parser,
-    _scan_document,
+    _scan_offsets,
     join_pointer,
     parse_json,
 )
@@ -88,10 +90,11 @@ def test_well_formed_documents_match_the_reference(
     value: Any, ascii_only: bool, data: st.DataObject
 ) -> None:
     text = _layout(value, data, ascii_only)
-    assert _scan_document(text) is not None, "well-formed JSON should not need the slow parser"
+    assert _scan_offsets(text) is not None, "well-formed JSON should not need the slow parser"
     parsed, smap = parse_json(text)
     ref_value, ref_positions = _reference(text)
     assert parsed == json.loads(text) == ref_value
+    assert smap.position("") == ref_positions[""]  # before any scan: the root shortcut
     assert dict(smap.positions) == ref_positions
     for pointer in _all_pointers(parsed):
         assert smap.position(pointer) == ref_positions[pointer]
@@ -135,7 +138,7 @@ def test_corrupted_documents_fail_or_parse_exactly_like_the_reference(
     except JsonSyntaxError as error:
         expected = error
     if expected is not None:
-        assert _scan_document(text) is None
+        assert _scan_offsets(text) is None
         with pytest.raises(JsonSyntaxError) as info:
             parse_json(text)
         got = (info.value.line, info.value.col, info.value.message)
@@ -157,7 +160,7 @@ def test_corrupted_documents_fail_or_parse_exactly_like_the_reference(
 def test_numbers_only_the_character_parser_accepts_still_parse(
     text: str, value: Any, pointer: str, position: tuple[int, int]
 ) -> None:
-    assert _scan_document(text) is None
+    assert _scan_offsets(text) is None
     parsed, smap = parse_json(text)
     assert parsed == value
     assert smap.position(pointer) == position
@@ -173,3 +176,38 @@ def test_positions_mapping_is_lazy_but_complete() -> None:
     assert smap.position("/a/1") == (2, 15)
     assert smap.position("/b~0~1") == (3, 9)
     assert smap.position("/b~0~1/deeper") == (3, 9)
+
+
+@pytest.mark.parametrize("text", ['{"a": 1}', ' \r\n\t \n  [1, {"b": null}]\n', "\n\n  7"])
+def test_root_position_needs_no_scan(text: str) -> None:
+    _, smap = parse_json(text)
+    assert isinstance(smap.positions, _LazyPositions)
+    assert smap.position("") == _reference(text)[1][""]
+    assert smap.positions._offsets is None
+    assert dict(smap.positions) == _reference(text)[1]
+
+
+def test_lazy_positions_of_text_the_scanner_refuses_come_from_the_character_parser() -> None:
+    text = '[1.,\n {"x": .5}]'
+    assert _scan_offsets(text) is None
+    assert dict(_LazyPositions(text)) == _reference(text)[1]
+    assert _LazyPositions(text)["/1/x"] == (2, 8)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "col", "fragment"),
+    [
+        ('{"a": NaN}', 1, 7, "expected a value"),
+        ("[1,\n -Infinity]", 2, 2, "invalid number '-'"),
+        ('{"a": Infinity}', 1, 7, "expected a value"),
+        ('{"a": {"b": 1, "b": 2}}', 1, 16, "duplicate key 'b'"),
+        ("[" + "9" * 5000 + "]", 1, 2, "invalid number"),
+    ],
+)
+def test_what_json_loads_extends_is_still_an_error(
+    text: str, line: int, col: int, fragment: str
+) -> None:
+    with pytest.raises(JsonSyntaxError) as info:
+        parse_json(text)
+    assert (info.value.line, info.value.col) == (line, col)
+    assert fragment in info.value.message
