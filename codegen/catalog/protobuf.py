@@ -19,7 +19,12 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from google.protobuf.descriptor_pb2 import DescriptorProto, FileDescriptorProto, FileDescriptorSet
+from google.protobuf.descriptor_pb2 import (
+    DescriptorProto,
+    FileDescriptorProto,
+    FileDescriptorSet,
+    SourceCodeInfo,
+)
 
 from codegen.catalog.avro import display_path_for
 from codegen.catalog.model import ProtoFile, ProtoMessage
@@ -127,27 +132,48 @@ def run_protoc(import_paths: Sequence[str], roots: Sequence[Path]) -> FileDescri
 
 
 class _SourceSpans(Mapping[tuple[int, ...], tuple[int, int]]):
-    """SourceCodeInfo path -> (line, col), read from the descriptor on first lookup."""
+    """SourceCodeInfo path -> (line, col), read from the descriptor only as far as lookups need.
 
-    __slots__ = ("_descriptor", "_spans")
+    protoc lists a message's location before those of its fields, so finding where messages
+    start reads only part of the list; the first location recorded for a path wins, as in
+    :func:`_spans`.
+    """
+
+    __slots__ = ("_lock", "_rest", "_spans")
 
     def __init__(self, descriptor: FileDescriptorProto) -> None:
-        self._descriptor = descriptor
-        self._spans: dict[tuple[int, ...], tuple[int, int]] | None = None
+        self._lock = threading.Lock()
+        self._spans: dict[tuple[int, ...], tuple[int, int]] = {}
+        self._rest: Iterator[SourceCodeInfo.Location] | None = iter(
+            descriptor.source_code_info.location
+        )
 
-    def _table(self) -> dict[tuple[int, ...], tuple[int, int]]:
-        if self._spans is None:
-            self._spans = _spans(self._descriptor)
-        return self._spans
+    def _read_until(self, wanted: tuple[int, ...] | None) -> None:
+        """Record locations until ``wanted`` is recorded (``None``: read them all)."""
+        spans = self._spans
+        with self._lock:
+            for loc in self._rest or ():
+                span = loc.span
+                if len(span) >= 3:
+                    key = tuple(loc.path)
+                    if key not in spans:
+                        spans[key] = (span[0] + 1, span[1] + 1)
+                        if key == wanted:
+                            return
+            self._rest = None
 
     def __getitem__(self, path: tuple[int, ...]) -> tuple[int, int]:
-        return self._table()[path]
+        if path not in self._spans and self._rest is not None:
+            self._read_until(path)
+        return self._spans[path]
 
     def __iter__(self) -> Iterator[tuple[int, ...]]:
-        return iter(self._table())
+        self._read_until(None)
+        return iter(self._spans)
 
     def __len__(self) -> int:
-        return len(self._table())
+        self._read_until(None)
+        return len(self._spans)
 
 
 class _DisplayPaths:

@@ -98,13 +98,29 @@ def test_display_paths_match_display_path_for(
                 assert shown(path, root) == display_path_for(path, root)
 
 
-def test_catalog_spans_read_lazily_equal_the_eager_table(tmp_path: Path) -> None:
-    name = _write(tmp_path, "good.proto", GOOD)
+NESTED = (
+    'syntax = "proto3";\npackage t.v1;\n\nmessage Outer {\n  message Inner {\n'
+    "    string a = 1;\n  }\n  Inner inner = 1;\n  map<string, int64> m = 2;\n"
+    "  oneof pick {\n    string x = 3;\n    int32 y = 4;\n  }\n}\n\n"
+    "enum Kind {\n  KIND_UNSPECIFIED = 0;\n}\n\nmessage Last {\n  Kind kind = 1;\n}\n"
+)
+
+
+@pytest.mark.parametrize("order", ["forward", "backward", "missing-first"])
+def test_catalog_spans_read_lazily_equal_the_eager_table(tmp_path: Path, order: str) -> None:
+    name = _write(tmp_path, "nested.proto", NESTED)
     descriptor = run_protoc([name], [tmp_path]).file[-1]
-    lazy = _SourceSpans(descriptor)
     eager = _spans(descriptor)
-    assert len(eager) > 5
-    assert lazy[(4, 0)] == eager[(4, 0)] == (5, 1)
+    assert len(eager) > 20
+    assert eager[(4, 0)] == (4, 1)
+    lazy = _SourceSpans(descriptor)
+    keys = list(eager)
+    if order == "backward":
+        keys.reverse()
+    if order == "missing-first":
+        assert lazy.get((99,)) is None
+    for key in keys:
+        assert lazy[key] == eager[key]
     assert dict(lazy) == eager
     assert len(lazy) == len(eager)
     assert lazy.get((99,)) is None
