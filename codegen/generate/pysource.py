@@ -98,21 +98,31 @@ LOGICAL_CHECKS: dict[str, str] = {
     "local-timestamp-micros": "isinstance({v}, _h_dt.datetime) and {v}.tzinfo is None",
     "uuid": "isinstance({v}, _h_uuid.UUID)",
 }
+#: A long that takes one byte when small (0 to 63), else a call; ``{v}`` is evaluated once.
+_SMALL_LONG = (
+    "_h_l = {v}\n"
+    "if 0 <= _h_l < 64:\n"
+    "    out.append(_h_l << 1)\n"
+    "else:\n"
+    "    _h_bin.write_long(out, _h_l)"
+)
 #: Primitive -> encoder statement appending ``{v}`` to ``out``.
 PRIMITIVE_WRITERS: dict[str, str] = {
     "null": "",
     "boolean": "out.append(1 if {v} else 0)",
-    "int": "_h_bin.write_long(out, {v})",
-    "long": "_h_bin.write_long(out, {v})",
+    # Small non-negative values (counts, quantities, enum-like codes) are one byte: no call.
+    "int": _SMALL_LONG,
+    "long": _SMALL_LONG,
     "float": "out += _h_bin.pack_float({v})",
     "double": "out += _h_bin.pack_double({v})",
     "bytes": "_h_bin.write_bytes(out, {v})",
     # Inlined: a call per string costs more than the encoding of a short one.
     "string": "_h_b = {v}.encode()\n"
-    "if len(_h_b) < 64:\n"
-    "    out.append(len(_h_b) << 1)\n"
+    "_h_l = len(_h_b)\n"
+    "if _h_l < 64:\n"
+    "    out.append(_h_l << 1)\n"
     "else:\n"
-    "    _h_bin.write_long(out, len(_h_b))\n"
+    "    _h_bin.write_long(out, _h_l)\n"
     "out += _h_b",
 }
 #: Logical type -> encoder statement (decimal over bytes; fixed decimals are handled apart).
@@ -435,7 +445,7 @@ class Fragments:
             body = self.encode(t.items, x, depth + 1) or ["pass"]
             return [
                 f"if {v}:",
-                f"    _h_bin.write_long(out, len({v}))",
+                *("    " + line for line in _SMALL_LONG.format(v=f"len({v})").splitlines()),
                 f"    for {x} in {v}:",
                 *("        " + line for line in body),
                 "out.append(0)",
@@ -446,7 +456,7 @@ class Fragments:
             body = self.encode(t.values, x, depth + 1)
             return [
                 f"if {v}:",
-                f"    _h_bin.write_long(out, len({v}))",
+                *("    " + line for line in _SMALL_LONG.format(v=f"len({v})").splitlines()),
                 f"    for {k}, {x} in {v}.items():",
                 *("        " + line for line in self.encode(Primitive("string"), k, depth + 1)),
                 *("        " + line for line in body),

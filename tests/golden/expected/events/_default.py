@@ -32,7 +32,11 @@ class Heartbeat(_h_Event):
             raise _h_chk.invalid("Heartbeat", "seq", "long (int)", self.seq)
 
     def _h_enc(self, out: bytearray) -> None:
-        _h_bin.write_long(out, self.seq)
+        _h_l = self.seq
+        if 0 <= _h_l < 64:
+            out.append(_h_l << 1)
+        else:
+            _h_bin.write_long(out, _h_l)
 
     def encode(self) -> bytes:
         """Return the schemaless Avro body (no Confluent wire header)."""

@@ -64,10 +64,11 @@ class Card(_h_Event):
 
     def _h_enc(self, out: bytearray) -> None:
         _h_b = self.last4.encode()
-        if len(_h_b) < 64:
-            out.append(len(_h_b) << 1)
+        _h_l = len(_h_b)
+        if _h_l < 64:
+            out.append(_h_l << 1)
         else:
-            _h_bin.write_long(out, len(_h_b))
+            _h_bin.write_long(out, _h_l)
         out += _h_b
         out += self.hash
 
@@ -164,13 +165,18 @@ class Category(_h_Event):
 
     def _h_enc(self, out: bytearray) -> None:
         _h_b = self.name.encode()
-        if len(_h_b) < 64:
-            out.append(len(_h_b) << 1)
+        _h_l = len(_h_b)
+        if _h_l < 64:
+            out.append(_h_l << 1)
         else:
-            _h_bin.write_long(out, len(_h_b))
+            _h_bin.write_long(out, _h_l)
         out += _h_b
         if self.children:
-            _h_bin.write_long(out, len(self.children))
+            _h_l = len(self.children)
+            if 0 <= _h_l < 64:
+                out.append(_h_l << 1)
+            else:
+                _h_bin.write_long(out, _h_l)
             for _h_x1 in self.children:
                 _h_x1._h_enc(out)
         out.append(0)
@@ -296,12 +302,17 @@ class Line(_h_Event):
 
     def _h_enc(self, out: bytearray) -> None:
         _h_b = self.sku.encode()
-        if len(_h_b) < 64:
-            out.append(len(_h_b) << 1)
+        _h_l = len(_h_b)
+        if _h_l < 64:
+            out.append(_h_l << 1)
         else:
-            _h_bin.write_long(out, len(_h_b))
+            _h_bin.write_long(out, _h_l)
         out += _h_b
-        _h_bin.write_long(out, self.quantity)
+        _h_l = self.quantity
+        if 0 <= _h_l < 64:
+            out.append(_h_l << 1)
+        else:
+            _h_bin.write_long(out, _h_l)
         self.unit_price._h_enc(out)
 
     def encode(self) -> bytes:
@@ -482,25 +493,31 @@ class Order(_h_Event):
         self.total._h_enc(out)
         out += _h_idx_Status[self.status._value_]
         if self.lines:
-            _h_bin.write_long(out, len(self.lines))
+            _h_l = len(self.lines)
+            if 0 <= _h_l < 64:
+                out.append(_h_l << 1)
+            else:
+                _h_bin.write_long(out, _h_l)
             for _h_x11 in self.lines:
                 _h_x11._h_enc(out)
         out.append(0)
         _h_b = self.class_.encode()
-        if len(_h_b) < 64:
-            out.append(len(_h_b) << 1)
+        _h_l = len(_h_b)
+        if _h_l < 64:
+            out.append(_h_l << 1)
         else:
-            _h_bin.write_long(out, len(_h_b))
+            _h_bin.write_long(out, _h_l)
         out += _h_b
         if self.from_ is None:
             out.append(0)
         else:
             out.append(2)
             _h_b = self.from_.encode()
-            if len(_h_b) < 64:
-                out.append(len(_h_b) << 1)
+            _h_l = len(_h_b)
+            if _h_l < 64:
+                out.append(_h_l << 1)
             else:
-                _h_bin.write_long(out, len(_h_b))
+                _h_bin.write_long(out, _h_l)
             out += _h_b
         out.append(1 if self.encode_ else 0)
         out += _h_bin.pack_float(self.to_dict_)
@@ -508,14 +525,19 @@ class Order(_h_Event):
             out.append(0)
         elif type(self.ref) is int and -9223372036854775808 <= self.ref <= 9223372036854775807:
             out.append(4)
-            _h_bin.write_long(out, self.ref)
+            _h_l = self.ref
+            if 0 <= _h_l < 64:
+                out.append(_h_l << 1)
+            else:
+                _h_bin.write_long(out, _h_l)
         elif type(self.ref) is str:
             out.append(2)
             _h_b = self.ref.encode()
-            if len(_h_b) < 64:
-                out.append(len(_h_b) << 1)
+            _h_l = len(_h_b)
+            if _h_l < 64:
+                out.append(_h_l << 1)
             else:
-                _h_bin.write_long(out, len(_h_b))
+                _h_bin.write_long(out, _h_l)
             out += _h_b
         else:
             raise TypeError("the value fits no branch of the union")
@@ -528,32 +550,47 @@ class Order(_h_Event):
         else:
             raise TypeError("the value fits no branch of the union")
         if self.tags:
-            _h_bin.write_long(out, len(self.tags))
+            _h_l = len(self.tags)
+            if 0 <= _h_l < 64:
+                out.append(_h_l << 1)
+            else:
+                _h_bin.write_long(out, _h_l)
             for _h_k28, _h_x27 in self.tags.items():
                 _h_b = _h_k28.encode()
-                if len(_h_b) < 64:
-                    out.append(len(_h_b) << 1)
+                _h_l = len(_h_b)
+                if _h_l < 64:
+                    out.append(_h_l << 1)
                 else:
-                    _h_bin.write_long(out, len(_h_b))
+                    _h_bin.write_long(out, _h_l)
                 out += _h_b
                 _h_b = _h_x27.encode()
-                if len(_h_b) < 64:
-                    out.append(len(_h_b) << 1)
+                _h_l = len(_h_b)
+                if _h_l < 64:
+                    out.append(_h_l << 1)
                 else:
-                    _h_bin.write_long(out, len(_h_b))
+                    _h_bin.write_long(out, _h_l)
                 out += _h_b
         out.append(0)
         if self.scores:
-            _h_bin.write_long(out, len(self.scores))
+            _h_l = len(self.scores)
+            if 0 <= _h_l < 64:
+                out.append(_h_l << 1)
+            else:
+                _h_bin.write_long(out, _h_l)
             for _h_k34, _h_x33 in self.scores.items():
                 _h_b = _h_k34.encode()
-                if len(_h_b) < 64:
-                    out.append(len(_h_b) << 1)
+                _h_l = len(_h_b)
+                if _h_l < 64:
+                    out.append(_h_l << 1)
                 else:
-                    _h_bin.write_long(out, len(_h_b))
+                    _h_bin.write_long(out, _h_l)
                 out += _h_b
                 if _h_x33:
-                    _h_bin.write_long(out, len(_h_x33))
+                    _h_l = len(_h_x33)
+                    if 0 <= _h_l < 64:
+                        out.append(_h_l << 1)
+                    else:
+                        _h_bin.write_long(out, _h_l)
                     for _h_x35 in _h_x33:
                         out += _h_bin.pack_double(_h_x35)
                 out.append(0)
@@ -564,7 +601,11 @@ class Order(_h_Event):
             out.append(2)
             self.gift._h_enc(out)
         out += self.checksum
-        _h_bin.write_long(out, self.priority)
+        _h_l = self.priority
+        if 0 <= _h_l < 64:
+            out.append(_h_l << 1)
+        else:
+            _h_bin.write_long(out, _h_l)
 
     def encode(self) -> bytes:
         """Return the schemaless Avro body (no Confluent wire header)."""
@@ -1152,10 +1193,11 @@ class Transfer(_h_Event):
 
     def _h_enc(self, out: bytearray) -> None:
         _h_b = self.iban.encode()
-        if len(_h_b) < 64:
-            out.append(len(_h_b) << 1)
+        _h_l = len(_h_b)
+        if _h_l < 64:
+            out.append(_h_l << 1)
         else:
-            _h_bin.write_long(out, len(_h_b))
+            _h_bin.write_long(out, _h_l)
         out += _h_b
         _h_bin.write_bytes(out, self.raw)
 
