@@ -48,28 +48,31 @@ class Address(_h_Event):
         if _h_v1:
             out += b"\n"
             _h_b = _h_v1.encode()
-            if len(_h_b) < 128:
-                out.append(len(_h_b))
+            _h_n = len(_h_b)
+            if _h_n < 128:
+                out.append(_h_n)
             else:
-                _h_pw.write_varint(out, len(_h_b))
+                _h_pw.write_varint(out, _h_n)
             out += _h_b
         _h_v2 = self.city
         if _h_v2:
             out += b"\x12"
             _h_b = _h_v2.encode()
-            if len(_h_b) < 128:
-                out.append(len(_h_b))
+            _h_n = len(_h_b)
+            if _h_n < 128:
+                out.append(_h_n)
             else:
-                _h_pw.write_varint(out, len(_h_b))
+                _h_pw.write_varint(out, _h_n)
             out += _h_b
         _h_v3 = self.country
         if _h_v3:
             out += b"\x1a"
             _h_b = _h_v3.encode()
-            if len(_h_b) < 128:
-                out.append(len(_h_b))
+            _h_n = len(_h_b)
+            if _h_n < 128:
+                out.append(_h_n)
             else:
-                _h_pw.write_varint(out, len(_h_b))
+                _h_pw.write_varint(out, _h_n)
             out += _h_b
 
     @classmethod

@@ -245,10 +245,11 @@ class ShipmentDispatched(_h_Event):
         if _h_v1:
             out += b"\n"
             _h_b = _h_v1.encode()
-            if len(_h_b) < 128:
-                out.append(len(_h_b))
+            _h_n = len(_h_b)
+            if _h_n < 128:
+                out.append(_h_n)
             else:
-                _h_pw.write_varint(out, len(_h_b))
+                _h_pw.write_varint(out, _h_n)
             out += _h_b
         _h_v2 = self.carrier
         if _h_v2:
@@ -292,17 +293,19 @@ class ShipmentDispatched(_h_Event):
             _h_i7 = len(out)
             out += b"\n"
             _h_b = _h_k7.encode()
-            if len(_h_b) < 128:
-                out.append(len(_h_b))
+            _h_n = len(_h_b)
+            if _h_n < 128:
+                out.append(_h_n)
             else:
-                _h_pw.write_varint(out, len(_h_b))
+                _h_pw.write_varint(out, _h_n)
             out += _h_b
             out += b"\x12"
             _h_b = _h_x7.encode()
-            if len(_h_b) < 128:
-                out.append(len(_h_b))
+            _h_n = len(_h_b)
+            if _h_n < 128:
+                out.append(_h_n)
             else:
-                _h_pw.write_varint(out, len(_h_b))
+                _h_pw.write_varint(out, _h_n)
             out += _h_b
             _h_n = len(out) - _h_i7
             if _h_n < 128:
@@ -316,10 +319,11 @@ class ShipmentDispatched(_h_Event):
             _h_i8 = len(out)
             out += b"\n"
             _h_b = _h_k8.encode()
-            if len(_h_b) < 128:
-                out.append(len(_h_b))
+            _h_n = len(_h_b)
+            if _h_n < 128:
+                out.append(_h_n)
             else:
-                _h_pw.write_varint(out, len(_h_b))
+                _h_pw.write_varint(out, _h_n)
             out += _h_b
             out += b"\x12\x00"
             _h_j8 = len(out)
@@ -338,10 +342,11 @@ class ShipmentDispatched(_h_Event):
         if _h_v9 is not None:
             out += b"J"
             _h_b = _h_v9.encode()
-            if len(_h_b) < 128:
-                out.append(len(_h_b))
+            _h_n = len(_h_b)
+            if _h_n < 128:
+                out.append(_h_n)
             else:
-                _h_pw.write_varint(out, len(_h_b))
+                _h_pw.write_varint(out, _h_n)
             out += _h_b
         _h_v10 = self.tracking_number
         if _h_v10 is not None:
@@ -354,10 +359,11 @@ class ShipmentDispatched(_h_Event):
         if _h_v11 is not None:
             out += b"Z"
             _h_b = _h_v11.encode()
-            if len(_h_b) < 128:
-                out.append(len(_h_b))
+            _h_n = len(_h_b)
+            if _h_n < 128:
+                out.append(_h_n)
             else:
-                _h_pw.write_varint(out, len(_h_b))
+                _h_pw.write_varint(out, _h_n)
             out += _h_b
         _h_v12 = self.from_
         if _h_v12:
@@ -637,10 +643,11 @@ class ShipmentDispatchedParcel(_h_Event):
         if _h_v1:
             out += b"\n"
             _h_b = _h_v1.encode()
-            if len(_h_b) < 128:
-                out.append(len(_h_b))
+            _h_n = len(_h_b)
+            if _h_n < 128:
+                out.append(_h_n)
             else:
-                _h_pw.write_varint(out, len(_h_b))
+                _h_pw.write_varint(out, _h_n)
             out += _h_b
         _h_v2 = self.weight_kg
         if _h_v2 or _h_pw.negative_zero(_h_v2):
@@ -657,10 +664,11 @@ class ShipmentDispatchedParcel(_h_Event):
         for _h_x4 in _h_v4:
             out += b'"'
             _h_b = _h_x4.encode()
-            if len(_h_b) < 128:
-                out.append(len(_h_b))
+            _h_n = len(_h_b)
+            if _h_n < 128:
+                out.append(_h_n)
             else:
-                _h_pw.write_varint(out, len(_h_b))
+                _h_pw.write_varint(out, _h_n)
             out += _h_b
 
     @classmethod
