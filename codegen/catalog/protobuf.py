@@ -21,6 +21,7 @@ from pathlib import Path
 
 from google.protobuf.descriptor_pb2 import (
     DescriptorProto,
+    FieldDescriptorProto,
     FileDescriptorProto,
     FileDescriptorSet,
     SourceCodeInfo,
@@ -30,6 +31,24 @@ from codegen.catalog.avro import display_path_for
 from codegen.catalog.model import ProtoFile, ProtoMessage
 from codegen.errors import HeraldError, SchemaParseError
 
+#: Descriptor scalar type -> its name in .proto files (compat and codegen read it).
+SCALAR_TYPE_NAMES: dict[int, str] = {
+    FieldDescriptorProto.TYPE_DOUBLE: "double",
+    FieldDescriptorProto.TYPE_FLOAT: "float",
+    FieldDescriptorProto.TYPE_INT64: "int64",
+    FieldDescriptorProto.TYPE_UINT64: "uint64",
+    FieldDescriptorProto.TYPE_INT32: "int32",
+    FieldDescriptorProto.TYPE_FIXED64: "fixed64",
+    FieldDescriptorProto.TYPE_FIXED32: "fixed32",
+    FieldDescriptorProto.TYPE_BOOL: "bool",
+    FieldDescriptorProto.TYPE_STRING: "string",
+    FieldDescriptorProto.TYPE_BYTES: "bytes",
+    FieldDescriptorProto.TYPE_UINT32: "uint32",
+    FieldDescriptorProto.TYPE_SFIXED32: "sfixed32",
+    FieldDescriptorProto.TYPE_SFIXED64: "sfixed64",
+    FieldDescriptorProto.TYPE_SINT32: "sint32",
+    FieldDescriptorProto.TYPE_SINT64: "sint64",
+}
 #: FileDescriptorProto / DescriptorProto field numbers used in SourceCodeInfo paths.
 FILE_MESSAGE_TYPE = 4
 MESSAGE_FIELD = 2

@@ -15,11 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from codegen.catalog.avro import PRIMITIVES
 from codegen.catalog.json_source import JsonSyntaxError, SourceMap, join_pointer, parse_json
 from codegen.errors import SchemaParseError
 from codegen.findings import Location
 
-PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 #: JSON "type" value -> the kind this model uses ("error" is a record that is thrown).
 COMPLEX_KINDS: dict[str, str] = {
     "record": "record",

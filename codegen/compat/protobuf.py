@@ -21,6 +21,7 @@ from google.protobuf.descriptor_pb2 import (
     FieldDescriptorProto,
 )
 
+from codegen.catalog.protobuf import SCALAR_TYPE_NAMES
 from codegen.compat.protobuf_model import (
     MESSAGE_FIELD,
     MESSAGE_ONEOF,
@@ -31,24 +32,6 @@ from codegen.compat.rules import rule
 from codegen.findings import Finding, Location
 
 FDP = FieldDescriptorProto
-#: Descriptor scalar type -> the name used in .proto files.
-SCALAR_NAMES: dict[int, str] = {
-    FDP.TYPE_DOUBLE: "double",
-    FDP.TYPE_FLOAT: "float",
-    FDP.TYPE_INT64: "int64",
-    FDP.TYPE_UINT64: "uint64",
-    FDP.TYPE_INT32: "int32",
-    FDP.TYPE_FIXED64: "fixed64",
-    FDP.TYPE_FIXED32: "fixed32",
-    FDP.TYPE_BOOL: "bool",
-    FDP.TYPE_STRING: "string",
-    FDP.TYPE_BYTES: "bytes",
-    FDP.TYPE_UINT32: "uint32",
-    FDP.TYPE_SFIXED32: "sfixed32",
-    FDP.TYPE_SFIXED64: "sfixed64",
-    FDP.TYPE_SINT32: "sint32",
-    FDP.TYPE_SINT64: "sint64",
-}
 #: Scalar -> wire-compatible group (Confluent's ScalarKind; enums count as GENERAL_NUMBER).
 WIRE_GROUPS: dict[str, str] = {
     "int32": "GENERAL_NUMBER",
@@ -95,8 +78,8 @@ class FieldType:
 
 def field_type(fdesc: FieldDescriptorProto, schema: ProtoSchema) -> FieldType:
     """Classify a field's type on one side (scalar incl. enum, map, or message)."""
-    if fdesc.type in SCALAR_NAMES:
-        return FieldType("scalar", SCALAR_NAMES[fdesc.type])
+    if fdesc.type in SCALAR_TYPE_NAMES:
+        return FieldType("scalar", SCALAR_TYPE_NAMES[fdesc.type])
     info = schema.type(fdesc.type_name)
     name = fdesc.type_name.lstrip(".")
     if info is None:
@@ -117,7 +100,7 @@ def describe_type(ftype: FieldType) -> str:
 
 
 def _short_type(fdesc: FieldDescriptorProto) -> str:
-    return SCALAR_NAMES.get(fdesc.type) or fdesc.type_name.lstrip(".")
+    return SCALAR_TYPE_NAMES.get(fdesc.type) or fdesc.type_name.lstrip(".")
 
 
 def _local_name(info: TypeInfo) -> str:

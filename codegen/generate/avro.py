@@ -16,7 +16,7 @@ from typing import Any
 import fastavro.schema
 
 from codegen.catalog import AvroNamedType, Catalog, file_text, reference_name, reference_subject
-from codegen.catalog.avro import split_full_name
+from codegen.catalog.avro import PRIMITIVES, split_full_name
 from codegen.catalog.registry_form import direct_dependencies
 from codegen.generate.model import (
     NO_DEFAULT,
@@ -40,7 +40,6 @@ from codegen.generate.model import (
 )
 from publisher.event import Binding
 
-PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 #: Logical type -> the underlying Avro types it may annotate (others are ignored, per spec).
 LOGICAL_BASES: dict[str, frozenset[str]] = {
     "decimal": frozenset({"bytes", "fixed"}),

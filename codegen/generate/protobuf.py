@@ -23,7 +23,7 @@ import jinja2
 from google.protobuf.descriptor_pb2 import DescriptorProto, FieldDescriptorProto
 
 from codegen.catalog import Catalog, ProtoFile, file_text
-from codegen.catalog.protobuf import well_known_dir
+from codegen.catalog.protobuf import SCALAR_TYPE_NAMES, well_known_dir
 from codegen.generate.avro import source_of
 from codegen.generate.model import (
     GenerationError,
@@ -39,24 +39,6 @@ from codegen.generate.pysource import ModuleContext, docstring, negate, py_liter
 from publisher.event import Binding
 
 _F = FieldDescriptorProto
-#: Descriptor field type -> scalar kind.
-SCALAR_KINDS: dict[int, str] = {
-    _F.TYPE_DOUBLE: "double",
-    _F.TYPE_FLOAT: "float",
-    _F.TYPE_INT64: "int64",
-    _F.TYPE_UINT64: "uint64",
-    _F.TYPE_INT32: "int32",
-    _F.TYPE_FIXED64: "fixed64",
-    _F.TYPE_FIXED32: "fixed32",
-    _F.TYPE_BOOL: "bool",
-    _F.TYPE_STRING: "string",
-    _F.TYPE_BYTES: "bytes",
-    _F.TYPE_UINT32: "uint32",
-    _F.TYPE_SFIXED32: "sfixed32",
-    _F.TYPE_SFIXED64: "sfixed64",
-    _F.TYPE_SINT32: "sint32",
-    _F.TYPE_SINT64: "sint64",
-}
 _I32 = "type({v}) is int and -2147483648 <= {v} <= 2147483647"
 _U32 = "type({v}) is int and 0 <= {v} <= 4294967295"
 _I64 = "type({v}) is int and -9223372036854775808 <= {v} <= 9223372036854775807"
@@ -240,8 +222,8 @@ class _ProtoBuilder:
             visit_enums(msg.descriptor.enum_type, f"{msg.full_name}.", py)
 
     def value(self, fld: FieldDescriptorProto, where: str) -> ProtoValue:
-        if fld.type in SCALAR_KINDS:
-            return ProtoValue(SCALAR_KINDS[fld.type])
+        if fld.type in SCALAR_TYPE_NAMES:
+            return ProtoValue(SCALAR_TYPE_NAMES[fld.type])
         ref = fld.type_name.lstrip(".")
         if fld.type == _F.TYPE_ENUM:
             return ProtoValue("enum", ref)
