@@ -305,7 +305,7 @@ def render(figures: dict[str, Any]) -> str:
     if protobuf:
         lines.append(f"Protobuf PaymentAuthorized encode, best of {REPEATS}:")
         names = {
-            "herald_encode": "herald event.encode() (typed -> pb2 -> bytes)",
+            "herald_encode": "herald event.encode()",
             "pb2_serialize": "protoc message SerializeToString()",
             "protobuf_serializer": "ProtobufSerializer(message, ctx)",
         }
