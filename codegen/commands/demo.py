@@ -140,10 +140,12 @@ def _generate(config: HeraldConfig, catalog: Catalog, out: Path) -> dict[str, ty
     finally:
         sys.path.remove(str(out.parent))
     types: dict[str, type[Event]] = package.TYPES
+    qualified = {name: f"{c.__module__}.{c.__name__}" for name, c in types.items()}
+    width = max(map(len, qualified.values()), default=0)
     for name in sorted(types):
         cls = types[name]
         topics = ", ".join(b.topic for b in cls.BINDINGS) or "(no binding)"
-        click.echo(f"  {cls.__module__}.{cls.__name__:<20} {cls.SCHEMA_FORMAT:<8} -> {topics}")
+        click.echo(f"  {qualified[name]:<{width}}  {cls.SCHEMA_FORMAT:<8} -> {topics}")
     return types
 
 
