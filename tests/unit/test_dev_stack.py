@@ -61,3 +61,14 @@ def test_run_without_a_command_is_a_usage_error() -> None:
     )
     assert result.returncode == 2
     assert "run needs a command" in result.stderr
+
+
+def test_a_failed_step_names_itself_and_its_log(tmp_path: Path) -> None:
+    log = tmp_path / "logs" / "fetch-kafka.log"
+    cmd = [sys.executable, "-c", "import sys; print('could not resolve artifact'); sys.exit(3)"]
+    with pytest.raises(dev_stack.StackError) as failed:
+        dev_stack._run_logged(cmd, log, "fetching Kafka 4.1.1 from Maven Central")
+    message = str(failed.value)
+    assert message.startswith("fetching Kafka 4.1.1 from Maven Central failed (exit 3)")
+    assert f"log: {log}" in message
+    assert "could not resolve artifact" in message
