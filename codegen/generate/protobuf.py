@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -547,8 +547,13 @@ class _ProtoFragments:
 
     def to_plain(self, f: ProtoFieldDef) -> str:
         """The expression giving the field as plain values for ``to_dict``."""
-        v = f"self.{f.py_name}"
-        conv = self.plain_value(f.value, "_h_x")
+        return self._convert_field(f, f"self.{f.py_name}", self.plain_value)
+
+    def _convert_field(
+        self, f: ProtoFieldDef, v: str, convert: Callable[[ProtoValue, str], str]
+    ) -> str:
+        """Apply ``convert`` to a field's value(s): per map value, per list item, or once."""
+        conv = convert(f.value, "_h_x")
         if f.map_key is not None:
             return (
                 f"dict({v})"
@@ -557,7 +562,7 @@ class _ProtoFragments:
             )
         if f.repeated:
             return f"list({v})" if conv == "_h_x" else f"[{conv} for _h_x in {v}]"
-        single = self.plain_value(f.value, v)
+        single = convert(f.value, v)
         if f.optional and single != v:
             return f"(None if {v} is None else {single})"
         return single
@@ -574,19 +579,7 @@ class _ProtoFragments:
 
     def from_plain(self, f: ProtoFieldDef, v: str) -> str:
         """The expression building the field from the plain value ``v`` in ``from_dict``."""
-        conv = self.from_plain_value(f.value, "_h_x")
-        if f.map_key is not None:
-            return (
-                f"dict({v})"
-                if conv == "_h_x"
-                else f"{{_h_k: {conv} for _h_k, _h_x in {v}.items()}}"
-            )
-        if f.repeated:
-            return f"list({v})" if conv == "_h_x" else f"[{conv} for _h_x in {v}]"
-        single = self.from_plain_value(f.value, v)
-        if f.optional and single != v:
-            return f"(None if {v} is None else {single})"
-        return single
+        return self._convert_field(f, v, self.from_plain_value)
 
 
 def _message_view(msg: ProtoMessageDef, frag: _ProtoFragments, bindings: str) -> dict[str, Any]:
