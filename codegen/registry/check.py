@@ -15,9 +15,11 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
-from codegen.catalog import Catalog, RegistryForm, reference_texts
+from codegen.catalog import Catalog, RegistryForm, SchemaFormat, reference_texts
+from codegen.compat import SchemaSource, compare
+from codegen.errors import RegistryError
 from codegen.findings import Finding, Location, Severity
 from codegen.registry.client import (
     HTTP_UNPROCESSABLE,
@@ -27,10 +29,11 @@ from codegen.registry.client import (
 )
 from codegen.registry.plan import SubjectPlan
 
-Status = Literal["compatible", "incompatible", "new", "unchecked"]
+Status = Literal["compatible", "incompatible", "new"]
+#: Registry schema types the offline engine reads.
+_COMPARABLE: Final[dict[str, SchemaFormat]] = {"AVRO": "AVRO", "PROTOBUF": "PROTOBUF"}
 RULE_INCOMPATIBLE: Final = "REGISTRY_INCOMPATIBLE"
 RULE_LEVEL_DIFFERS: Final = "REGISTRY_LEVEL_DIFFERS"
-RULE_UNCHECKED: Final = "REGISTRY_UNCHECKED"
 RULE_REGISTRY_CANNOT_TEST: Final = "REGISTRY_CANNOT_TEST"
 #: Statuses with which a registry says it could not test a schema (not "incompatible").
 CANNOT_TEST: Final = frozenset({HTTP_UNPROCESSABLE, 500})
@@ -55,25 +58,12 @@ class Verdict:
         """One human line: ``orders-value: compatible (BACKWARD, version 3)``."""
         if self.status == "new":
             return f"{self.subject}: new"
-        if self.status == "unchecked":
-            return (
-                f"{self.subject}: unchecked ({self.findings[0].message if self.findings else ''})"
-            )
         tested = ", ".join(str(v) for v in self.versions) or "none"
         label = "version" if len(self.versions) == 1 else "versions"
         detail = f"{self.level}, against {label} {tested}"
         if self.broken:
             detail += f"; breaks with {', '.join(str(v) for v in self.broken)}"
         return f"{self.subject}: {self.status} ({detail})"
-
-
-def _compat() -> Any | None:
-    """The offline engine, when it is installed (``herald diff``'s library)."""
-    try:
-        from codegen import compat
-    except ImportError:
-        return None
-    return compat
 
 
 class Checker:
@@ -116,7 +106,7 @@ class Checker:
             return Verdict(plan.subject, "new", plan.level or "")
         missing = [r for r in plan.depends_on if r not in self.versions]
         if missing:
-            return self._offline_only(plan, registered, missing)
+            return self._offline_only(plan, registered)
         form = plan.form(self.catalog, self.versions)
         match = self.registry.lookup(plan.subject, form)
         registry_level = self.registry.effective_level(plan.subject)
@@ -138,7 +128,7 @@ class Checker:
             return verdict
         targets = registered if level.endswith("_TRANSITIVE") else registered[-1:]
         verdict.versions = tuple(targets)
-        if plan.level and plan.level != registry_level and _compat() is not None:
+        if plan.level and plan.level != registry_level:
             self._decide_offline(plan, form, level, targets, verdict)
         else:
             self._decide_by_registry(plan, form, level, targets, verdict)
@@ -198,16 +188,12 @@ class Checker:
             Finding(
                 RULE_REGISTRY_CANNOT_TEST,
                 f"{plan.subject}: the registry cannot test a schema with references "
-                f"({exc.registry_message}); "
-                + ("decided by the offline engine" if _compat() else "not checked"),
+                f"({exc.registry_message}); decided by the offline engine",
                 self._location(plan),
                 severity=Severity.WARNING,
                 subject=plan.subject,
             )
         )
-        if _compat() is None:
-            verdict.status = "unchecked"
-            return
         self._decide_offline(plan, form, level, targets, verdict)
 
     def _decide_offline(
@@ -237,9 +223,7 @@ class Checker:
             verdict.status = "incompatible"
             verdict.broken = tuple(broken)
 
-    def _offline_only(
-        self, plan: SubjectPlan, registered: Sequence[int], missing: Sequence[str]
-    ) -> Verdict:
+    def _offline_only(self, plan: SubjectPlan, registered: Sequence[int]) -> Verdict:
         """A reference is not registered yet, so the registry cannot parse the schema."""
         level = plan.level or self.registry.effective_level(plan.subject)
         verdict = Verdict(plan.subject, "compatible", level)
@@ -248,25 +232,10 @@ class Checker:
         form = plan.form(self.catalog, {})
         if level == "NONE":
             return verdict
-        if _compat() is None:
-            verdict.status = "unchecked"
-            verdict.findings.append(
-                Finding(
-                    RULE_UNCHECKED,
-                    f"references {', '.join(missing)} are not registered yet",
-                    self._location(plan),
-                    hint="run `herald register` for the referenced subjects first",
-                    severity=Severity.WARNING,
-                    subject=plan.subject,
-                )
-            )
-            return verdict
         self._decide_offline(plan, form, level, targets, verdict)
         return verdict
 
-    def _source(self, version: RegisteredVersion) -> Any:
-        compat = _compat()
-        assert compat is not None
+    def _source(self, version: RegisteredVersion) -> SchemaSource:
         refs: dict[str, str] = {}
         pending = list(version.references)
         seen: set[tuple[str, int]] = set()
@@ -278,8 +247,14 @@ class Checker:
             ref = self.registry.get_version(subject, number)
             refs[name] = ref.text
             pending.extend(ref.references)
-        return compat.SchemaSource(
-            format=version.schema_type,
+        fmt = _COMPARABLE.get(version.schema_type)
+        if fmt is None:
+            raise RegistryError(
+                f"{version.subject} version {version.version} is a {version.schema_type} schema; "
+                "herald compares Avro and Protobuf only"
+            )
+        return SchemaSource(
+            format=fmt,
             text=version.text,
             path=f"<registry {version.subject} v{version.version}>",
             references=refs,
@@ -288,20 +263,15 @@ class Checker:
     def _explain(
         self, plan: SubjectPlan, form: RegistryForm, level: str, versions: Sequence[int]
     ) -> list[Finding]:
-        """The offline engine's reasons, when it is available."""
-        compat = _compat()
-        if compat is None:
-            return []
+        """The offline engine's reasons for a break with the given versions."""
         previous = [self._source(self.registry.get_version(plan.subject, v)) for v in versions]
         schema = self.catalog.schemas.get(plan.full_name)
-        current = compat.SchemaSource(
+        current = SchemaSource(
             format=form.schema_type,
             text=plan.file.text,
             path=plan.file.display_path,
             references=reference_texts(self.catalog, plan.file),
             full_name=schema.full_name if schema is not None else None,
         )
-        findings: list[Finding] = compat.compare(
-            previous, current, level.removesuffix("_TRANSITIVE")
-        )
+        findings = compare(previous, current, level.removesuffix("_TRANSITIVE"))
         return [dataclasses.replace(f, subject=plan.subject) for f in findings]
