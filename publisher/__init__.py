@@ -16,7 +16,13 @@ from publisher.event import Binding, Event
 if TYPE_CHECKING:
     from publisher.aio import AsyncPublisher
     from publisher.consumer import TypedConsumer, TypedDeserializer
-    from publisher.futures import DeliveryFuture, DeliveryReport
+    from publisher.futures import (
+        BatchReport,
+        DeliveryBatch,
+        DeliveryFuture,
+        DeliveryReport,
+        FailedEvent,
+    )
     from publisher.keys import json_key
     from publisher.metrics import PublisherMetrics, serve_metrics
     from publisher.partitioners import PriorityLanes, java_murmur2
@@ -27,6 +33,9 @@ __version__ = "0.1.0"
 #: Lazily imported public name → module holding it.
 _LAZY: dict[str, str] = {
     "AsyncPublisher": "publisher.aio",
+    "BatchReport": "publisher.futures",
+    "DeliveryBatch": "publisher.futures",
+    "FailedEvent": "publisher.futures",
     "DeliveryFuture": "publisher.futures",
     "DeliveryReport": "publisher.futures",
     "PriorityLanes": "publisher.partitioners",
@@ -49,10 +58,13 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AsyncPublisher",
+    "BatchReport",
     "Binding",
+    "DeliveryBatch",
     "DeliveryFuture",
     "DeliveryReport",
     "Event",
+    "FailedEvent",
     "PriorityLanes",
     "Publisher",
     "PublisherError",

@@ -18,7 +18,7 @@ from typing import Any
 
 from publisher.errors import BufferFull
 from publisher.event import Event
-from publisher.futures import DeliveryReport
+from publisher.futures import BatchReport, DeliveryReport
 from publisher.producer import Headers, Publisher
 
 
@@ -81,10 +81,13 @@ class AsyncPublisher:
         *,
         keys: Iterable[Any] | None = None,
         topic: str | None = None,
-    ) -> list[DeliveryReport]:
-        """Publish many events and wait for all their delivery reports."""
-        futures = self.publisher.publish_many(events, keys=keys, topic=topic)
-        return list(await asyncio.gather(*(asyncio.wrap_future(f) for f in futures)))
+    ) -> BatchReport:
+        """Publish many events and wait until each has a verdict.
+
+        Raises ``BatchDeliveryError`` (with ``.report``) when any event was not delivered.
+        """
+        batch = self.publisher.publish_many(events, keys=keys, topic=topic)
+        return await asyncio.wrap_future(batch)
 
     async def flush(self, timeout: float = 30.0) -> int:
         """Flush in a worker thread so the loop keeps running."""

@@ -8,9 +8,12 @@ from typing import Any
 class PublisherError(Exception):
     """Base of every publisher error; messages say what, where and what to do."""
 
-    #: Set by ``Publisher.publish_many`` when it raises: the future of every event of the
-    #: call, each resolved or pending delivery, so no event of a failed batch goes unaccounted.
+    #: Set by ``Publisher.publish`` when it raises after building the event's future: that
+    #: future, already failed with this error.
     futures: list[Any] = []  # noqa: RUF012 - read-only default, replaced per instance
+    #: Set by ``Publisher.publish_many`` when it raises: the call's ``DeliveryBatch``. Events
+    #: queued before the error resolve on delivery; the others are failures with this error.
+    batch: Any = None
 
 
 class EventValidationError(PublisherError, ValueError):
@@ -40,15 +43,11 @@ class RegistryUnavailableError(PublisherError):
 
 
 class BufferFull(PublisherError):  # noqa: N818 - the name users grep for, like BufferError
-    """librdkafka's local queue stayed full for the whole backpressure wait; nothing was queued.
+    """librdkafka's local queue stayed full for the whole backpressure wait; the event was not sent.
 
-    ``futures`` holds the future of every event of the call, each one resolved: the events that
-    could not be queued carry this error, the ones queued before it resolve on delivery.
+    From ``publish``, ``futures`` holds the event's future, failed with this error; from
+    ``publish_many``, ``batch`` resolves the events queued before it and reports the rest.
     """
-
-    def __init__(self, message: str, futures: list[Any] | None = None) -> None:
-        super().__init__(message)
-        self.futures: list[Any] = futures or []
 
 
 class MessageTooLarge(PublisherError, ValueError):  # noqa: N818 - mirrors Kafka's MSG_SIZE_TOO_LARGE
@@ -74,6 +73,20 @@ class DeliveryError(PublisherError):
         self.topic = topic
         self.kafka_error = kafka_error
         self.retriable: bool = bool(kafka_error.retriable()) if kafka_error is not None else False
+
+
+class BatchDeliveryError(PublisherError):
+    """Some events of a ``publish_many`` call were not delivered; ``report`` names each one."""
+
+    def __init__(self, report: Any, total: int) -> None:
+        failures = report.failures
+        first = failures[0]
+        super().__init__(
+            f"{len(failures)} of {total} events of the batch were not delivered (first: event "
+            f"#{first.position}: {first.error}); each is in .report.failures with its event, so "
+            "they can be published again"
+        )
+        self.report = report
 
 
 class TransactionError(PublisherError):

@@ -178,7 +178,7 @@ def test_idempotent_producer_resends_after_connection_loss_without_duplicates(
 
     chunk, chunks = 2000, 12
     drops = 0
-    futures = []
+    batches = []
     with Publisher(
         stack.bootstrap_servers,
         stack.registry_url,
@@ -191,13 +191,13 @@ def test_idempotent_producer_resends_after_connection_loss_without_duplicates(
                 Order(order_id=str(i), amount=i, note="x" * 200)
                 for i in range(start, start + chunk)
             ]
-            futures += pub.publish_many(
-                events, keys=[str(i % 17) for i in range(start, start + chunk)]
+            batches.append(
+                pub.publish_many(events, keys=[str(i % 17) for i in range(start, start + chunk)])
             )
             if not resent():  # cut the connection while this chunk is in flight
                 drops += drop_my_broker_connections(stack.bootstrap_servers)
         assert pub.flush(60) == 0
-        assert all(f.result(0).offset >= 0 for f in futures)
+        assert [batch.result(0).delivered for batch in batches] == [chunk] * chunks
         deadline = time.monotonic() + 5
         while not stats and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -246,14 +246,12 @@ def test_full_queue_raises_buffer_full_and_every_future_resolves(stack: Stack) -
     events = [Order(order_id=str(i), amount=i, note="") for i in range(40)]
     with pytest.raises(BufferFull) as info:
         pub.publish_many(events)
-    futures = info.value.futures
-    assert len(futures) == 40
+    batch = info.value.batch
     pub.close(30)
-    assert all(f.done() for f in futures)
-    delivered = [f for f in futures if f.exception() is None]
-    refused = [f for f in futures if isinstance(f.exception(), BufferFull)]
-    assert len(delivered) == 10
-    assert len(refused) == 30
+    report = batch.report(0)
+    assert report.delivered == 10
+    assert [failed.position for failed in report.failures] == list(range(10, 40))
+    assert all(failed.error is info.value for failed in report.failures)
     assert high_watermarks(stack.bootstrap_servers, topic, 1) == [10]
 
 
@@ -395,9 +393,10 @@ def test_async_publisher_resolves_on_delivery(stack: Stack) -> None:
         async with AsyncPublisher(stack.bootstrap_servers, stack.registry_url) as pub:
             first = await pub.publish(Order(order_id="a", amount=1, note=""), headers={"h": b"1"})
             rest = await pub.publish_many([Order(order_id="b", amount=2, note="")] * 3)
-            return [first.offset, *(r.offset for r in rest)]
+            return [first.offset, rest.delivered]
 
-    assert asyncio.run(main()) == [0, 1, 2, 3]
+    assert asyncio.run(main()) == [0, 3]
+    assert high_watermarks(stack.bootstrap_servers, topic, 1) == [4]
 
 
 def test_from_env_builds_a_working_publisher(stack: Stack) -> None:

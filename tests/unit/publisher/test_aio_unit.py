@@ -25,8 +25,8 @@ def test_await_publish_returns_the_delivery_report() -> None:
             report = await pub.publish(
                 Order(order_id="1", amount=1, note=""), key="k", headers={"h": b"v"}
             )
-            reports = await pub.publish_many([Order(order_id="2", amount=2, note="")] * 3)
-            return report.offset, len(reports)
+            batch = await pub.publish_many([Order(order_id="2", amount=2, note="")] * 3)
+            return report.offset, batch.delivered
 
     offset, count = asyncio.run(main())
     assert offset >= 0

@@ -111,3 +111,14 @@ def test_waiters_racing_the_callback_never_hang() -> None:
         future(None, fake_msg(offset=3))
         waiter.join(5)
         assert got == [3]
+
+
+def test_a_publishers_future_class_counts_into_its_tally_and_reads_the_report_lazily() -> None:
+    tally = Tally()
+    new_future = DeliveryFuture.counted_by(tally)
+    future = new_future()
+    assert isinstance(future, DeliveryFuture)
+    future(None, fake_msg(offset=9))
+    assert future.result(0) == DeliveryReport("t", 1, 9, 1234)
+    assert tally.delivered == 1
+    assert DeliveryFuture.counted_by(Tally())()._tally is not tally

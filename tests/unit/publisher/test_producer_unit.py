@@ -15,13 +15,16 @@ import pytest
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
 from publisher.errors import (
+    BatchDeliveryError,
     BufferFull,
+    DeliveryError,
     MessageTooLarge,
     PublisherClosed,
     PublisherConfigError,
     PublisherError,
     SchemaNotRegisteredError,
 )
+from publisher.futures import BatchReport
 from publisher.producer import Publisher
 from publisher.wire import header
 from tests.unit.publisher.events import AvroTestEvent, avro_event
@@ -61,14 +64,24 @@ def test_publish_resolves_with_a_delivery_report(
     assert pub.tally.delivered == 1
 
 
-def test_publish_many_returns_one_future_per_event_in_order(
+def test_publish_many_resolves_one_report_for_the_whole_batch(
     pub: Publisher, order_cls: type[AvroTestEvent]
 ) -> None:
     events = [order_cls(order_id=str(i), amount=i, note="") for i in range(50)]
-    futures = pub.publish_many(events, keys=[b"same"] * 50)
-    offsets = [f.result(10).offset for f in futures]
-    assert offsets == sorted(offsets)
-    assert len(set(offsets)) == 50
+    batch = pub.publish_many(events, keys=[b"same"] * 50)
+    assert batch.result(10) == BatchReport(delivered=50, failures=())
+    assert pub.tally.delivered == 50
+
+
+def test_publish_many_refuses_a_key_count_that_does_not_match(
+    pub: Publisher, order_cls: type[AvroTestEvent]
+) -> None:
+    events = [order_cls(order_id=str(i), amount=i, note="") for i in range(3)]
+    with pytest.raises(PublisherError, match="2 keys for 3 events") as info:
+        pub.publish_many(events, keys=[b"a", b"b"])
+    report = info.value.batch.report(0)
+    assert report.delivered == 0
+    assert [failed.position for failed in report.failures] == [0, 1, 2]
 
 
 def test_oversized_event_raises_with_both_sizes_and_nothing_is_sent(
@@ -153,12 +166,15 @@ def test_full_queue_raises_buffer_full_with_every_future_failed_or_delivered(
     events = [order_cls(order_id=str(i), amount=i, note="") for i in range(20)]
     with pytest.raises(BufferFull, match=r"queue\.buffering\.max\.messages") as info:
         pub.publish_many(events)
-    futures = info.value.futures
-    assert len(futures) == 20
+    batch = info.value.batch
     pub.close(5)
-    assert all(f.done() for f in futures)
-    assert all(f.exception() is not None for f in futures)
-    assert sum(isinstance(f.exception(), BufferFull) for f in futures) == 15
+    report = batch.report(5)
+    assert report.delivered == 0
+    assert [failed.position for failed in report.failures] == list(range(20))
+    assert [failed.event for failed in report.failures] == events
+    refused = [f for f in report.failures if isinstance(f.error, DeliveryError)]
+    assert [f.position for f in refused] == list(range(5))
+    assert all(f.error is info.value for f in report.failures[5:])
 
 
 def test_single_publish_on_a_full_queue_raises_after_the_wait(
@@ -227,7 +243,11 @@ def test_oversized_event_in_a_batch_fails_it_and_the_rest_and_keeps_earlier_ones
     ]
     with pytest.raises(MessageTooLarge) as info:
         pub.publish_many(events)
-    first, big, after = info.value.futures
-    assert first.result(10).offset >= 0
-    assert big.exception(0) is info.value
-    assert after.exception(0) is info.value
+    report = info.value.batch.report(10)
+    assert report.delivered == 1
+    assert [(f.position, f.event, f.error) for f in report.failures] == [
+        (1, events[1], info.value),
+        (2, events[2], info.value),
+    ]
+    with pytest.raises(BatchDeliveryError, match="2 of 3 events"):
+        info.value.batch.result(0)

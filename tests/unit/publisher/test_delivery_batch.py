@@ -1,0 +1,133 @@
+"""DeliveryBatch: one future per publish_many call, settled exactly once, failures traced."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from confluent_kafka import KafkaError
+
+from publisher.errors import BatchDeliveryError, DeliveryError, PublisherError
+from publisher.futures import BatchReport, DeliveryBatch, Tally
+
+
+def sent(value: bytes, key: bytes | None = None, topic: str = "orders") -> Any:
+    return SimpleNamespace(topic=lambda: topic, value=lambda: value, key=lambda: key)
+
+
+def queue(batch: DeliveryBatch, values: list[bytes], keys: list[bytes | None]) -> None:
+    """What publish_many records per queued message."""
+    batch.keys.extend(keys)
+    batch.values.extend(values)
+
+
+def test_resolves_after_the_last_delivery_and_the_seal_in_either_order() -> None:
+    tally = Tally()
+    early = DeliveryBatch(["a", "b"], tally)
+    queue(early, [b"a", b"b"], [None, None])
+    early.on_delivery(None, sent(b"a"))
+    early.on_delivery(None, sent(b"b"))
+    assert not early.done()
+    early.seal(2)
+    assert early.result(0) == BatchReport(2, ())
+
+    late = DeliveryBatch(["a", "b"], tally)
+    queue(late, [b"a", b"b"], [None, None])
+    late.seal(2)
+    late.on_delivery(None, sent(b"a"))
+    assert not late.done()
+    late.on_delivery(None, sent(b"b"))
+    assert late.result(0) == BatchReport(2, ())
+    assert tally.delivered == 4
+
+
+def test_an_empty_batch_is_settled_by_its_seal() -> None:
+    batch = DeliveryBatch([], Tally())
+    batch.seal(0)
+    assert batch.result(0) == BatchReport(0, ())
+
+
+def test_refused_deliveries_are_traced_to_their_events_even_with_duplicates() -> None:
+    events = ["first", "same-1", "same-2", "other"]
+    values = [b"v0", b"dup", b"dup", b"v3"]
+    keys: list[bytes | None] = [b"k0", b"k", b"k", None]
+    tally = Tally()
+    batch = DeliveryBatch(events, tally)
+    queue(batch, values, keys)
+    timed_out = KafkaError(KafkaError._MSG_TIMED_OUT)
+    batch.on_delivery(None, sent(b"v0", b"k0"))
+    batch.on_delivery(timed_out, sent(b"dup", b"k"))
+    batch.on_delivery(timed_out, sent(b"dup", b"k"))
+    batch.on_delivery(timed_out, sent(b"v3", None, topic="other"))
+    batch.seal(4)
+    with pytest.raises(BatchDeliveryError, match=r"3 of 4 events .* event #1") as info:
+        batch.result(0)
+    report = info.value.report
+    assert report.delivered == 1
+    assert [(f.position, f.event) for f in report.failures] == [
+        (1, "same-1"),
+        (2, "same-2"),
+        (3, "other"),
+    ]
+    assert all(isinstance(f.error, DeliveryError) for f in report.failures)
+    assert report.failures[2].error.topic == "other"
+    assert batch.report(0) == report
+    assert (tally.delivered, tally.failed) == (1, 3)
+    assert batch.values == []
+    assert batch.keys == []
+
+
+def test_events_never_queued_carry_the_error_that_stopped_the_loop() -> None:
+    events = ["sent", "refused", "after"]
+    batch = DeliveryBatch(events, Tally())
+    queue(batch, [b"sent"], [None])
+    stop = PublisherError("queue full")
+    batch.seal(1, stop)
+    assert not batch.done()
+    batch.on_delivery(None, sent(b"sent"))
+    report = batch.report(0)
+    assert report.delivered == 1
+    assert [(f.position, f.event, f.error) for f in report.failures] == [
+        (1, "refused", stop),
+        (2, "after", stop),
+    ]
+
+
+def test_concurrent_deliveries_settle_the_batch_exactly_once() -> None:
+    count = 20_000
+    batch = DeliveryBatch(list(range(count)), Tally())
+    queue(batch, [b"x"] * count, [None] * count)
+    settled: list[object] = []
+    batch.add_done_callback(settled.append)
+    start = threading.Barrier(4)
+
+    def deliver(share: range) -> None:
+        start.wait()
+        for _ in share:
+            batch.on_delivery(None, sent(b"x"))
+
+    threads = [threading.Thread(target=deliver, args=(range(i, count, 3),)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    batch.seal(count)
+    for thread in threads:
+        thread.join(10)
+    assert batch.result(5) == BatchReport(count, ())
+    assert settled == [batch]
+
+
+def test_asyncio_can_await_a_batch() -> None:
+    batch = DeliveryBatch(["a"], Tally())
+    queue(batch, [b"a"], [None])
+    batch.seal(1)
+
+    async def main() -> BatchReport:
+        loop = asyncio.get_running_loop()
+        loop.call_soon(batch.on_delivery, None, sent(b"a"))
+        return await asyncio.wrap_future(batch)
+
+    assert asyncio.run(main()) == BatchReport(1, ())
