@@ -10,6 +10,7 @@ per message that converts to and from its ``_pb2`` message for ``encode``/``deco
 
 from __future__ import annotations
 
+import keyword
 import os
 import re
 import subprocess
@@ -79,98 +80,46 @@ _NATIVE_WORDS: dict[str, str] = {
     "timestamp": "timezone-aware datetime.datetime [google.protobuf.Timestamp]",
     "duration": "datetime.timedelta [google.protobuf.Duration]",
 }
-#: How a native kind is read back from its _pb2 message.
+#: How a native kind is read back from its _pb2 message (protobuf's ToDatetime/ToTimedelta).
 WELL_KNOWN_READERS: dict[str, str] = {
-    "timestamp": "{m}.ToDatetime(tzinfo=_h_dt.UTC)",
-    "duration": "{m}.ToTimedelta()",
+    "timestamp": "_h_pw.timestamp_datetime({m})",
+    "duration": "_h_pw.duration_timedelta({m})",
 }
-#: Value kind -> protobuf wire type (0 varint, 1 64-bit, 2 length-delimited, 5 32-bit).
-WIRE_TYPES: dict[str, int] = {
-    "double": 1,
-    "float": 5,
-    "int32": 0,
-    "int64": 0,
-    "uint32": 0,
-    "uint64": 0,
-    "sint32": 0,
-    "sint64": 0,
-    "fixed32": 5,
-    "fixed64": 1,
-    "sfixed32": 5,
-    "sfixed64": 1,
-    "bool": 0,
-    "enum": 0,
-    "string": 2,
-    "bytes": 2,
-    "message": 2,
-    "timestamp": 2,
-    "duration": 2,
-}
-_VARINT = (
-    "if 0 <= {v} < 128:",
-    "    out.append({v})",
-    "else:",
-    "    _h_pw.write_varint(out, {v})",
-)
-#: Closes a length-delimited value opened with a one-byte placeholder at ``{i} - 1``.
-_CLOSE = (
-    "_h_n = len(out) - {i}",
-    "if _h_n < 128:",
-    "    out[{i} - 1] = _h_n",
-    "else:",
-    "    out[{i} - 1 : {i}] = _h_pw.varint_bytes(_h_n)",
-)
-#: Value kind -> statements appending the value ``{v}`` (a plain name) to ``out``, untagged.
-#: Nested messages write straight into ``out`` after a placeholder length byte that ``_CLOSE``
-#: fills in (widened in place in the rare case of 128 bytes or more): no buffer per message.
-VALUE_WRITERS: dict[str, tuple[str, ...]] = {
-    "int32": _VARINT,
-    "int64": _VARINT,
-    "uint32": _VARINT,
-    "uint64": _VARINT,
-    "enum": _VARINT,
-    "sint32": ("_h_pw.write_sint(out, {v})",),
-    "sint64": ("_h_pw.write_sint(out, {v})",),
-    "bool": ("out.append({v})",),
-    "double": ("out += _h_pw.pack_double({v})",),
-    "float": ("out += _h_pw.pack_float({v})",),
-    "fixed32": ("out += _h_pw.pack_fixed32({v})",),
-    "fixed64": ("out += _h_pw.pack_fixed64({v})",),
-    "sfixed32": ("out += _h_pw.pack_sfixed32({v})",),
-    "sfixed64": ("out += _h_pw.pack_sfixed64({v})",),
-    "string": (
-        "_h_b = {v}.encode()",
-        "_h_n = len(_h_b)",
-        "if _h_n < 128:",
-        "    out.append(_h_n)",
-        "else:",
-        "    _h_pw.write_varint(out, _h_n)",
-        "out += _h_b",
-    ),
-    "bytes": ("_h_pw.write_len(out, len({v}))", "out += {v}"),
-    "message": ("out.append(0)", "{i} = len(out)", "{v}._h_enc(out)", *_CLOSE),
-    "timestamp": ("out += _h_pw.timestamp_value({v})",),
-    "duration": ("out += _h_pw.duration_value({v})",),
-}
-
-
-def tag_bytes(number: int, wire_type: int) -> bytes:
-    """The varint of a field's key (number and wire type), precomputed for generated code."""
-    n = (number << 3) | wire_type
-    out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
 #: DescriptorProto field numbers in SourceCodeInfo paths.
 _MESSAGE_FIELD = 2
 _MESSAGE_NESTED = 3
 _MESSAGE_ENUM = 4
 _FILE_ENUM = 5
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def pb_attr(wire_name: str, m: str) -> str:
+    """The expression reading field ``wire_name`` of protobuf message ``m``."""
+    if keyword.iskeyword(wire_name) or not _IDENT.match(wire_name):
+        return f"getattr({m}, {py_literal(wire_name)})"
+    return f"{m}.{wire_name}"
+
+
+def closures(package: PackageModel) -> tuple[frozenset[str], frozenset[str]]:
+    """Messages that contain (directly or through message fields) a map, and an enum."""
+    messages = {m.full_name: m for module in package.proto_modules for m in module.messages}
+
+    def grow(seed: set[str]) -> frozenset[str]:
+        found = set(seed)
+        changed = True
+        while changed:
+            changed = False
+            for name, msg in messages.items():
+                if name not in found and any(
+                    f.value.kind == "message" and f.value.ref in found for f in msg.fields
+                ):
+                    found.add(name)
+                    changed = True
+        return frozenset(found)
+
+    maps = {n for n, m in messages.items() if any(f.map_key is not None for f in m.fields)}
+    enums = {n for n, m in messages.items() if any(f.value.kind == "enum" for f in m.fields)}
+    return grow(maps), grow(enums)
 
 
 def module_for(import_path: str) -> tuple[str, str]:
@@ -404,15 +353,6 @@ class _ProtoFragments:
             self.ctx.need(need)
         return check.format(v=v)
 
-    def normalize(self, f: ProtoFieldDef) -> list[str]:
-        """Single-precision ``float`` fields keep what the wire keeps, set at construction."""
-        if f.value.kind != "float" or f.repeated or f.map_key is not None:
-            return []
-        v = f"self.{f.py_name}"
-        rounded = f"_h_bin.round_float({v})"
-        guard = f"{v} is not None and {rounded} != {v}" if f.optional else f"{rounded} != {v}"
-        return [f"if {guard}:", f"    object.__setattr__(self, {py_literal(f.py_name)}, {rounded})"]
-
     def check(self, f: ProtoFieldDef, v: str) -> str:
         inner = self.value_check(f.value, "_h_x")
         if f.map_key is not None:
@@ -434,109 +374,119 @@ class _ProtoFragments:
         return f"optional {word(f.value)}" if f.optional else word(f.value)
 
     def default(self, f: ProtoFieldDef) -> str:
-        if f.map_key is not None or f.repeated:
-            self.ctx.need("dc")
-            return f" = _h_dc.field(default_factory={'dict' if f.map_key else 'list'})"
-        if f.optional:
+        """The keyword default of the constructor (None stands for an empty list or map)."""
+        if f.map_key is not None or f.repeated or f.optional:
             return " = None"
         if f.value.kind == "enum":
-            self.ctx.need("dc")
-            return f" = _h_dc.field(default_factory=lambda: {self.ref(f.value.ref)}(0))"
+            return f" = {self.ref(f.value.ref)}.{self.zero_member(f.value.ref)}"
         return f" = {KINDS[f.value.kind][2]}"
 
-    def write_value(self, value: ProtoValue, v: str, i: str) -> list[str]:
-        """Statements appending the untagged value ``v`` to ``out`` (``i``: a free int name)."""
-        lines = [line.format(v=v, i=i) for line in VALUE_WRITERS[value.kind]]
-        if any("_h_pw." in line for line in lines):
+    def zero_member(self, full_name: str) -> str:
+        """The Python name of an enum's default member (number 0, else its first)."""
+        for module in self.ctx.package.proto_modules:
+            for enum in module.enums:
+                if enum.full_name == full_name:
+                    zero = [py for _, py, number in enum.values if number == 0]
+                    return zero[0] if zero else enum.values[0][1]
+        raise GenerationError(f"enum {full_name} is not in the catalog")
+
+    def param_annotation(self, f: ProtoFieldDef) -> str:
+        """The constructor's annotation: lists and maps may be left out (None)."""
+        annotation = self.annotation(f)
+        return f"{annotation} | None" if f.map_key is not None or f.repeated else annotation
+
+    def set_lines(self, f: ProtoFieldDef, v: str) -> list[str]:
+        """Statements storing the checked value ``v`` into the protobuf message ``_h_m``."""
+        a = pb_attr(f.wire_name, "_h_m")
+        kind = f.value.kind
+        native = kind in WELL_KNOWN_READERS
+        if native:
             self.ctx.need("pw")
-        return lines
-
-    def tagged(self, tag: bytes, value: ProtoValue, v: str, i: str) -> list[str]:
-        """The tag, then the value; a placeholder length byte joins the tag's constant."""
-        lines = self.write_value(value, v, i)
-        if lines[0] == "out.append(0)":
-            return [f"out += {tag + bytes(1)!r}", *lines[1:]]
-        return [f"out += {tag!r}", *lines]
-
-    def encode(self, f: ProtoFieldDef) -> list[str]:
-        """Statements appending the field, tagged, to ``out``; proto3 presence rules apply."""
-        n = f.number
-        v, x, i = f"_h_v{n}", f"_h_x{n}", f"_h_i{n}"
-        first = [f"{v} = self.{f.py_name}"]
+        parts = f"_h_t.seconds, _h_t.nanos = _h_pw.{kind}_parts(_h_y)"
+        body: list[str]
         if f.map_key is not None:
-            self.ctx.need("pw")
-            k = f"_h_k{n}"
-            key_tag = tag_bytes(1, WIRE_TYPES[f.map_key.kind])
-            value_tag = tag_bytes(2, WIRE_TYPES[f.value.kind])
-            body = [
-                f"{x} = {v}[{k}]",
-                f"out += {tag_bytes(n, 2) + bytes(1)!r}",
-                f"{i} = len(out)",
-                *self.tagged(key_tag, f.map_key, k, f"_h_j{n}"),
-                *self.tagged(value_tag, f.value, x, f"_h_j{n}"),
-                *(line.format(i=i) for line in _CLOSE),
-            ]
-            order = (
-                "key=_h_pw.string_key_order"
-                if f.map_key.kind == "string"
-                else "key=_h_pw.int_key_order, reverse=True"
-            )
-            loop = f"for {k} in sorted({v}, {order}):"
-            return [*first, loop, *(f"    {line}" for line in body)]
-        wire = WIRE_TYPES[f.value.kind]
-        if f.repeated and wire != 2:  # packed: one length-delimited run of values
-            self.ctx.need("pw")
-            body = [
-                f"out += {tag_bytes(n, 2) + bytes(1)!r}",
-                f"{i} = len(out)",
-                f"for {x} in {v}:",
-                *(f"    {line}" for line in self.write_value(f.value, x, f"_h_j{n}")),
-                *(line.format(i=i) for line in _CLOSE),
-            ]
-            return [*first, f"if {v}:", *(f"    {line}" for line in body)]
-        tag = tag_bytes(n, wire)
+            if kind == "message":
+                body = [f"for _h_k, _h_y in {v}.items():", f"    {a}[_h_k].CopyFrom(_h_y._h_msg)"]
+            elif native:
+                body = [f"for _h_k, _h_y in {v}.items():", f"    _h_t = {a}[_h_k]", f"    {parts}"]
+            else:
+                body = [f"{a}.update({v})"]
+            return [f"if {v}:", *(f"    {line}" for line in body)]
         if f.repeated:
-            body = self.tagged(tag, f.value, x, i)
-            return [*first, f"for {x} in {v}:", *(f"    {line}" for line in body)]
-        if f.optional:
-            condition = f"{v} is not None"
-        elif f.value.kind in ("float", "double"):
-            self.ctx.need("pw")
-            condition = f"{v} or _h_pw.negative_zero({v})"
+            if kind == "message":
+                body = [f"{a}.extend([_h_y._h_msg for _h_y in {v}])"]
+            elif native:
+                body = [f"for _h_y in {v}:", f"    _h_t = {a}.add()", f"    {parts}"]
+            else:
+                body = [f"{a}.extend({v})"]
+            return [f"if {v}:", *(f"    {line}" for line in body)]
+        if kind == "message":
+            body = [f"{a}.CopyFrom({v}._h_msg)"]
+        elif native:
+            body = [f"_h_t = {a}", parts.replace("_h_y", v)]
+        elif a.startswith("getattr("):
+            body = [f"setattr(_h_m, {py_literal(f.wire_name)}, {v})"]
         else:
-            condition = v
-        body = self.tagged(tag, f.value, v, i)
-        return [*first, f"if {condition}:", *(f"    {line}" for line in body)]
+            body = [f"{a} = {v}"]
+        if f.optional:
+            return [f"if {v} is not None:", *(f"    {line}" for line in body)]
+        return body
 
-    def from_pb_value(self, value: ProtoValue, m: str) -> str:
+    def read_value(self, value: ProtoValue, m: str) -> str:
+        """The native value of one protobuf value ``m`` (a message is wrapped, not copied)."""
         if value.kind == "message":
-            return f"{self.ref(value.ref)}._h_from_pb({m})"
+            return f"{self.ref(value.ref)}._h_wrap({m})"
         if value.kind == "enum":
             return f"{self.ref(value.ref)}({m})"
         if value.kind in WELL_KNOWN_READERS:
+            self.ctx.need("pw")
             return WELL_KNOWN_READERS[value.kind].format(m=m)
         return m
 
-    def from_pb(self, f: ProtoFieldDef) -> str:
-        """The expression reading the field back from the _pb2 message ``msg``."""
-        m = (
-            f"msg.{f.wire_name}"
-            if _IDENT.match(f.wire_name) and f.wire_name == f.py_name
-            else (f"getattr(msg, {py_literal(f.wire_name)})")
-        )
-        conv = self.from_pb_value(f.value, "_h_x")
+    def getter(self, f: ProtoFieldDef) -> list[str]:
+        """The body of the field's read-only property over the message ``self._h_msg``."""
+        conv = self.read_value(f.value, "_h_x")
+        if f.map_key is not None or f.repeated:
+            a = pb_attr(f.wire_name, "self._h_msg")
+            if f.map_key is not None:
+                items = f"{{_h_k: {conv} for _h_k, _h_x in {a}.items()}}"
+                return [f"return {'dict(' + a + ')' if conv == '_h_x' else items}"]
+            return [
+                f"return {'list(' + a + ')' if conv == '_h_x' else f'[{conv} for _h_x in {a}]'}"
+            ]
+        inner = self.value_annotation(f.value)
+        if not f.optional:
+            single = self.read_value(f.value, pb_attr(f.wire_name, "self._h_msg"))
+            return [f"_h_v: {inner} = {single}", "return _h_v"]
+        single = self.read_value(f.value, pb_attr(f.wire_name, "_h_m"))
+        return [
+            "_h_m = self._h_msg",
+            f"if not _h_m.HasField({py_literal(f.wire_name)}):",
+            "    return None",
+            f"_h_v: {inner} = {single}",
+            "return _h_v",
+        ]
+
+    def verify_lines(self, f: ProtoFieldDef, with_enums: frozenset[str]) -> list[str]:
+        """Statements rejecting enum numbers the schema lacks in field ``f`` of ``msg``."""
+        kind, ref = f.value.kind, f.value.ref
+        if kind == "enum":
+            check = f"{self.ref(ref)}(_h_x)"
+        elif kind == "message" and ref in with_enums:
+            check = f"{self.ref(ref)}._h_verify(_h_x)"
+        else:
+            return []
+        a = pb_attr(f.wire_name, "msg")
         if f.map_key is not None:
-            return (
-                f"dict({m})"
-                if conv == "_h_x"
-                else f"{{_h_k: {conv} for _h_k, _h_x in {m}.items()}}"
-            )
+            return [f"for _h_x in {a}.values():", f"    {check}"]
         if f.repeated:
-            return f"list({m})" if conv == "_h_x" else f"[{conv} for _h_x in {m}]"
-        single = self.from_pb_value(f.value, m)
-        if f.optional:
-            return f"({single} if msg.HasField({py_literal(f.wire_name)}) else None)"
-        return single
+            return [f"for _h_x in {a}:", f"    {check}"]
+        if kind == "message":
+            return [
+                f"if msg.HasField({py_literal(f.wire_name)}):",
+                f"    {check.replace('_h_x', a)}",
+            ]
+        return [check.replace("_h_x", a)]
 
     def plain_value(self, value: ProtoValue, v: str) -> str:
         if value.kind == "message":
@@ -582,23 +532,38 @@ class _ProtoFragments:
         return self._convert_field(f, v, self.from_plain_value)
 
 
-def _message_view(msg: ProtoMessageDef, frag: _ProtoFragments, bindings: str) -> dict[str, Any]:
-    fields = [
-        {
-            "py_name": f.py_name,
-            "wire_name": f.wire_name,
-            "annotation": frag.annotation(f),
-            "default": frag.default(f),
-            "doc": docstring(f.doc) if f.doc else "",
-            "check": negate(frag.check(f, f"self.{f.py_name}")),
-            "normalize": frag.normalize(f),
-            "describe": frag.describe(f),
-            "from_pb": frag.from_pb(f),
-            "to_plain": frag.to_plain(f),
-            "from_plain": frag.from_plain(f, f"m[{py_literal(f.wire_name)}]"),
-        }
-        for f in msg.fields
-    ]
+def _message_view(
+    msg: ProtoMessageDef,
+    frag: _ProtoFragments,
+    bindings: str,
+    closed: tuple[frozenset[str], frozenset[str]],
+) -> dict[str, Any]:
+    with_maps, with_enums = closed
+    fields = []
+    for index, f in enumerate(msg.fields):
+        arg = f"_h_a{index}"
+        check = frag.check(f, arg)
+        if f.map_key is not None or f.repeated:
+            check = f"{arg} is None or ({check})"
+        fields.append(
+            {
+                "py_name": f.py_name,
+                "wire_name": f.wire_name,
+                "arg": arg,
+                "annotation": frag.annotation(f),
+                "param_annotation": frag.param_annotation(f),
+                "default": frag.default(f),
+                "doc": docstring(f.doc) if f.doc else "",
+                "check": negate(check),
+                "describe": frag.describe(f),
+                "set": frag.set_lines(f, arg),
+                "getter": frag.getter(f),
+                "to_plain": frag.to_plain(f),
+                "from_plain": frag.from_plain(f, f"m[{py_literal(f.wire_name)}]"),
+            }
+        )
+    args = {f.py_name: f"_h_a{i}" for i, f in enumerate(msg.fields)}
+    verify = [line for f in msg.fields for line in frag.verify_lines(f, with_enums)]
     return {
         "py_name": msg.py_name,
         "full_name": msg.full_name,
@@ -610,11 +575,10 @@ def _message_view(msg: ProtoMessageDef, frag: _ProtoFragments, bindings: str) ->
         "indexes": msg.message_indexes,
         "references": msg.references,
         "fields": fields,
-        "encode": [
-            line for f in sorted(msg.fields, key=lambda f: f.number) for line in frag.encode(f)
-        ],
-        "oneofs": msg.oneofs,
+        "oneofs": [(name, [args[m] for m in members]) for name, members in msg.oneofs],
         "wire_names": [f.wire_name for f in msg.fields],
+        "deterministic": msg.full_name in with_maps,
+        "verify": verify,
     }
 
 
@@ -631,9 +595,10 @@ def render_proto_modules(
     from codegen.generate.render import bindings_literal
 
     files: dict[str, str] = {}
+    closed = closures(package)
     for module in package.proto_modules:
         ctx = ModuleContext(package, module.module, packages)
-        for key in ("dc", "Any", "Self", "Mapping", "chk", "Event"):
+        for key in ("Any", "Self", "Mapping", "chk", "Event"):
             ctx.need(key)
         frag = _ProtoFragments(ctx)
         enums = [
@@ -647,7 +612,8 @@ def render_proto_modules(
         if enums:
             ctx.need("enum")
         messages = [
-            _message_view(m, frag, bindings_literal(m.bindings, ctx)) for m in module.messages
+            _message_view(m, frag, bindings_literal(m.bindings, ctx), closed)
+            for m in module.messages
         ]
         pb2_name = module.pb2_module.rsplit(".", 1)[-1]
         files[packages.path(module.module)] = env.get_template("protobuf_module.py.j2").render(

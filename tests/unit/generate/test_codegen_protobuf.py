@@ -55,7 +55,8 @@ def test_contract_class_variables(golden_package: ModuleType) -> None:
     assert cls.SCHEMA.startswith('syntax = "proto3";')
     assert len(cls.FINGERPRINT) == 64
     assert cls.BINDINGS == ()
-    assert "from_" in cls.__dataclass_fields__
+    assert cls(from_=True).from_ is True
+    assert cls(from_=True).to_proto().SerializeToString() == b"`\x01"
 
 
 def test_oneof_allows_one_member_only(golden_package: ModuleType) -> None:

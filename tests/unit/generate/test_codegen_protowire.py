@@ -1,4 +1,4 @@
-"""Generated protobuf encoders against upb's deterministic bytes: map orders, lengths, edges.
+"""Generated protobuf bindings against upb's deterministic bytes: map orders, lengths, edges.
 
 The golden schemas have string-keyed maps only and short values; this catalog adds every
 integer map key kind, bool keys, packed repeated values with negatives, and values long
@@ -124,7 +124,7 @@ def test_key_prefixes_long_values_and_edges_match_upb(wire_package: ModuleType) 
     )
 
 
-def test_timestamps_of_every_era_match_from_datetime() -> None:
+def test_timestamps_of_every_era_match_from_datetime_and_back() -> None:
     from google.protobuf.timestamp_pb2 import Timestamp
 
     zone = dt.timezone(dt.timedelta(hours=-5, seconds=30))
@@ -137,14 +137,23 @@ def test_timestamps_of_every_era_match_from_datetime() -> None:
     ):
         expected = Timestamp()
         expected.FromDatetime(moment)
-        body = expected.SerializeToString(deterministic=True)
-        assert protowire.timestamp_value(moment) == bytes((len(body),)) + body
+        assert protowire.timestamp_parts(moment) == (expected.seconds, expected.nanos)
+        assert protowire.timestamp_datetime(expected) == expected.ToDatetime(tzinfo=dt.UTC)
 
 
-def test_varints_match_protobuf_for_every_width() -> None:
-    from google.protobuf.internal.encoder import _VarintBytes  # type: ignore[attr-defined]
+def test_durations_match_from_timedelta_and_back() -> None:
+    from google.protobuf.duration_pb2 import Duration
 
-    for bits in range(65):
-        for n in {(1 << bits) - 1, 1 << bits, -(1 << bits)}:
-            if -(2**63) <= n < 2**64:
-                assert protowire.varint_bytes(n) == _VarintBytes(n & (2**64 - 1)), n
+    for span in (
+        dt.timedelta(0),
+        dt.timedelta(microseconds=-1),
+        dt.timedelta(days=-3, microseconds=250),
+        dt.timedelta(seconds=1, microseconds=999999),
+        dt.timedelta(days=9999),
+    ):
+        expected = Duration()
+        expected.FromTimedelta(span)
+        assert protowire.duration_parts(span) == (expected.seconds, expected.nanos)
+        assert protowire.duration_timedelta(expected) == expected.ToTimedelta()
+    odd = Duration(seconds=-1, nanos=-1500)
+    assert protowire.duration_timedelta(odd) == odd.ToTimedelta()

@@ -4,21 +4,20 @@
 
 from __future__ import annotations
 
-import dataclasses as _h_dc
 from collections.abc import Mapping as _h_Mapping
 from typing import Any as _h_Any
 from typing import Self as _h_Self
 
 from publisher.codec import checks as _h_chk
-from publisher.codec import protowire as _h_pw
 from publisher.event import Event as _h_Event
 
 from . import address_pb2 as _h_pb
 
 
-@_h_dc.dataclass(frozen=True, slots=True, kw_only=True)
 class Address(_h_Event):
     """A postal address."""
+
+    __slots__ = ("_h_msg",)
 
     SCHEMA_FORMAT = "PROTOBUF"
     FULL_NAME = "shipping.v1.Address"
@@ -28,78 +27,72 @@ class Address(_h_Event):
     MESSAGE_INDEXES = (0,)
     REFERENCES = ()
 
-    street: str = ""
+    #: The event's data: protoc's message, written and read by protobuf's own runtime.
+    _h_msg: _h_Any
 
-    city: str = ""
+    def __init__(
+        self,
+        *,
+        street: str = "",
+        city: str = "",
+        country: str = "",
+    ) -> None:
+        self._h_msg = self._h_new(
+            street,
+            city,
+            country,
+        )
 
-    country: str = ""
-    """ISO 3166-1 alpha-2."""
+    @property
+    def street(self) -> str:
+        _h_v: str = self._h_msg.street
+        return _h_v
 
-    def __post_init__(self) -> None:
-        if type(self.street) is not str:
-            raise _h_chk.invalid("Address", "street", "string", self.street)
-        if type(self.city) is not str:
-            raise _h_chk.invalid("Address", "city", "string", self.city)
-        if type(self.country) is not str:
-            raise _h_chk.invalid("Address", "country", "string", self.country)
+    @property
+    def city(self) -> str:
+        _h_v: str = self._h_msg.city
+        return _h_v
 
-    def _h_enc(self, out: bytearray) -> None:
-        _h_v1 = self.street
-        if _h_v1:
-            out += b"\n"
-            _h_b = _h_v1.encode()
-            _h_n = len(_h_b)
-            if _h_n < 128:
-                out.append(_h_n)
-            else:
-                _h_pw.write_varint(out, _h_n)
-            out += _h_b
-        _h_v2 = self.city
-        if _h_v2:
-            out += b"\x12"
-            _h_b = _h_v2.encode()
-            _h_n = len(_h_b)
-            if _h_n < 128:
-                out.append(_h_n)
-            else:
-                _h_pw.write_varint(out, _h_n)
-            out += _h_b
-        _h_v3 = self.country
-        if _h_v3:
-            out += b"\x1a"
-            _h_b = _h_v3.encode()
-            _h_n = len(_h_b)
-            if _h_n < 128:
-                out.append(_h_n)
-            else:
-                _h_pw.write_varint(out, _h_n)
-            out += _h_b
+    @property
+    def country(self) -> str:
+        """ISO 3166-1 alpha-2."""
+        _h_v: str = self._h_msg.country
+        return _h_v
 
     @classmethod
-    def _h_from_pb(cls, msg: _h_Any) -> _h_Self:
-        return cls(
-            street=msg.street,
-            city=msg.city,
-            country=msg.country,
-        )
+    def _h_wrap(cls, msg: _h_Any) -> _h_Self:
+        obj = cls.__new__(cls)
+        obj._h_msg = msg
+        return obj
 
     def encode(self) -> bytes:
         """Return the protobuf bytes, as SerializeToString(deterministic=True) gives them."""
-        out = bytearray()
-        try:
-            self._h_enc(out)
-        except _h_chk.CONVERSION_ERRORS as exc:
-            self.__post_init__()
-            raise _h_chk.unencodable("Address", exc) from exc
-        return bytes(out)
+        data: bytes = self._h_msg.SerializeToString()
+        return data
 
     @classmethod
     def decode(cls, data: bytes) -> _h_Self:
         """Build an instance from protobuf bytes."""
         try:
-            return cls._h_from_pb(_h_pb.Address.FromString(data))
+            msg = _h_pb.Address.FromString(data)
         except _h_chk.PROTO_DECODE_ERRORS as exc:
             raise _h_chk.decode_error("Address", exc) from exc
+        return cls._h_wrap(msg)
+
+    def to_proto(self) -> _h_pb.Address:
+        """A copy of the event as protoc's message class, for code written against _pb2 types."""
+        msg = _h_pb.Address()
+        msg.CopyFrom(self._h_msg)
+        return msg
+
+    @classmethod
+    def from_proto(cls, message: _h_pb.Address) -> _h_Self:
+        """An event holding a copy of protoc's message, checked like decoded bytes."""
+        if not isinstance(message, _h_pb.Address):
+            raise _h_chk.invalid("Address", "from_proto", "shipping.v1.Address", message)
+        msg = _h_pb.Address()
+        msg.CopyFrom(message)
+        return cls._h_wrap(msg)
 
     def to_dict(self) -> dict[str, _h_Any]:
         """Plain values keyed by .proto field names: messages as dicts, enums as names."""
@@ -124,6 +117,46 @@ class Address(_h_Event):
             with _h_chk.converting("Address", "country"):
                 kw["country"] = m["country"]
         return cls(**kw)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Address):
+            return NotImplemented
+        same: bool = self._h_msg == other._h_msg
+        return same
+
+    def __hash__(self) -> int:
+        return hash(
+            (
+                self.street,
+                self.city,
+                self.country,
+            )
+        )
+
+    def __repr__(self) -> str:
+        return f"Address(street={self.street!r}, city={self.city!r}, country={self.country!r})"
+
+    def __reduce__(self) -> tuple[_h_Any, ...]:
+        return (type(self).decode, (self.encode(),))
+
+    @staticmethod
+    def _h_new(
+        _h_a0: str,
+        _h_a1: str,
+        _h_a2: str,
+    ) -> _h_Any:
+        """Check Address's values and build its protobuf message."""
+        if type(_h_a0) is not str:
+            raise _h_chk.invalid("Address", "street", "string", _h_a0)
+        if type(_h_a1) is not str:
+            raise _h_chk.invalid("Address", "city", "string", _h_a1)
+        if type(_h_a2) is not str:
+            raise _h_chk.invalid("Address", "country", "string", _h_a2)
+        _h_m: _h_Any = _h_pb.Address()
+        _h_m.street = _h_a0
+        _h_m.city = _h_a1
+        _h_m.country = _h_a2
+        return _h_m
 
 
 #: Field names of Address, for from_dict's unknown-key check.

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import dataclasses as _h_dc
 import datetime as _h_dt
 import enum as _h_enum
 from collections.abc import Mapping as _h_Mapping
@@ -60,9 +59,10 @@ _h_enum_values_ShipmentDispatchedParcelPacking: dict[str, ShipmentDispatchedParc
 }
 
 
-@_h_dc.dataclass(frozen=True, slots=True, kw_only=True)
 class ShipmentDispatched(_h_Event):
     """A shipment left the warehouse."""
+
+    __slots__ = ("_h_msg",)
 
     SCHEMA_FORMAT = "PROTOBUF"
     FULL_NAME = "shipping.v1.ShipmentDispatched"
@@ -72,395 +72,213 @@ class ShipmentDispatched(_h_Event):
     MESSAGE_INDEXES = (0,)
     REFERENCES = (("shipping/v1/address.proto", "shipping/v1/address.proto"),)
 
-    shipment_id: str = ""
+    #: The event's data: protoc's message, written and read by protobuf's own runtime.
+    _h_msg: _h_Any
 
-    carrier: Carrier = _h_dc.field(default_factory=lambda: Carrier(0))
+    def __init__(
+        self,
+        *,
+        shipment_id: str = "",
+        carrier: Carrier = Carrier.CARRIER_UNSPECIFIED,
+        parcels: list[ShipmentDispatchedParcel] | None = None,
+        destination: _h_m_shipping_v1_address.Address | None = None,
+        dispatched_at: _h_dt.datetime | None = None,
+        expected_transit: _h_dt.timedelta | None = None,
+        attributes: dict[str, str] | None = None,
+        parcels_by_label: dict[str, ShipmentDispatchedParcel] | None = None,
+        tracking_url: str | None = None,
+        tracking_number: int | None = None,
+        note: str | None = None,
+        from_: bool = False,
+        priority: int = 0,
+        balance: int = 0,
+        signature: bytes = b"",
+        temperature: float = 0.0,
+        checksum: int = 0,
+        fallbacks: list[Carrier] | None = None,
+    ) -> None:
+        self._h_msg = self._h_new(
+            shipment_id,
+            carrier,
+            parcels,
+            destination,
+            dispatched_at,
+            expected_transit,
+            attributes,
+            parcels_by_label,
+            tracking_url,
+            tracking_number,
+            note,
+            from_,
+            priority,
+            balance,
+            signature,
+            temperature,
+            checksum,
+            fallbacks,
+        )
 
-    parcels: list[ShipmentDispatchedParcel] = _h_dc.field(default_factory=list)
+    @property
+    def shipment_id(self) -> str:
+        _h_v: str = self._h_msg.shipment_id
+        return _h_v
 
-    destination: _h_m_shipping_v1_address.Address | None = None
+    @property
+    def carrier(self) -> Carrier:
+        _h_v: Carrier = Carrier(self._h_msg.carrier)
+        return _h_v
 
-    dispatched_at: _h_dt.datetime | None = None
+    @property
+    def parcels(self) -> list[ShipmentDispatchedParcel]:
+        return [ShipmentDispatchedParcel._h_wrap(_h_x) for _h_x in self._h_msg.parcels]
 
-    expected_transit: _h_dt.timedelta | None = None
+    @property
+    def destination(self) -> _h_m_shipping_v1_address.Address | None:
+        _h_m = self._h_msg
+        if not _h_m.HasField("destination"):
+            return None
+        _h_v: _h_m_shipping_v1_address.Address = _h_m_shipping_v1_address.Address._h_wrap(
+            _h_m.destination
+        )
+        return _h_v
 
-    attributes: dict[str, str] = _h_dc.field(default_factory=dict)
+    @property
+    def dispatched_at(self) -> _h_dt.datetime | None:
+        _h_m = self._h_msg
+        if not _h_m.HasField("dispatched_at"):
+            return None
+        _h_v: _h_dt.datetime = _h_pw.timestamp_datetime(_h_m.dispatched_at)
+        return _h_v
 
-    parcels_by_label: dict[str, ShipmentDispatchedParcel] = _h_dc.field(default_factory=dict)
+    @property
+    def expected_transit(self) -> _h_dt.timedelta | None:
+        _h_m = self._h_msg
+        if not _h_m.HasField("expected_transit"):
+            return None
+        _h_v: _h_dt.timedelta = _h_pw.duration_timedelta(_h_m.expected_transit)
+        return _h_v
 
-    tracking_url: str | None = None
+    @property
+    def attributes(self) -> dict[str, str]:
+        return dict(self._h_msg.attributes)
 
-    tracking_number: int | None = None
+    @property
+    def parcels_by_label(self) -> dict[str, ShipmentDispatchedParcel]:
+        return {
+            _h_k: ShipmentDispatchedParcel._h_wrap(_h_x)
+            for _h_k, _h_x in self._h_msg.parcels_by_label.items()
+        }
 
-    note: str | None = None
+    @property
+    def tracking_url(self) -> str | None:
+        _h_m = self._h_msg
+        if not _h_m.HasField("tracking_url"):
+            return None
+        _h_v: str = _h_m.tracking_url
+        return _h_v
 
-    from_: bool = False
-    """A Python keyword as a field name."""
+    @property
+    def tracking_number(self) -> int | None:
+        _h_m = self._h_msg
+        if not _h_m.HasField("tracking_number"):
+            return None
+        _h_v: int = _h_m.tracking_number
+        return _h_v
 
-    priority: int = 0
+    @property
+    def note(self) -> str | None:
+        _h_m = self._h_msg
+        if not _h_m.HasField("note"):
+            return None
+        _h_v: str = _h_m.note
+        return _h_v
 
-    balance: int = 0
+    @property
+    def from_(self) -> bool:
+        """A Python keyword as a field name."""
+        _h_v: bool = getattr(self._h_msg, "from")
+        return _h_v
 
-    signature: bytes = b""
+    @property
+    def priority(self) -> int:
+        _h_v: int = self._h_msg.priority
+        return _h_v
 
-    temperature: float = 0.0
+    @property
+    def balance(self) -> int:
+        _h_v: int = self._h_msg.balance
+        return _h_v
 
-    checksum: int = 0
+    @property
+    def signature(self) -> bytes:
+        _h_v: bytes = self._h_msg.signature
+        return _h_v
 
-    fallbacks: list[Carrier] = _h_dc.field(default_factory=list)
+    @property
+    def temperature(self) -> float:
+        _h_v: float = self._h_msg.temperature
+        return _h_v
 
-    def __post_init__(self) -> None:
-        if type(self.shipment_id) is not str:
-            raise _h_chk.invalid("ShipmentDispatched", "shipment_id", "string", self.shipment_id)
-        if not isinstance(self.carrier, Carrier):
-            raise _h_chk.invalid(
-                "ShipmentDispatched", "carrier", "shipping.v1.Carrier", self.carrier
-            )
-        if not (
-            type(self.parcels) is list
-            and all(isinstance(_h_x, ShipmentDispatchedParcel) for _h_x in self.parcels)
-        ):
-            raise _h_chk.invalid(
-                "ShipmentDispatched",
-                "parcels",
-                "repeated shipping.v1.ShipmentDispatched.Parcel",
-                self.parcels,
-            )
-        if not (
-            self.destination is None
-            or (isinstance(self.destination, _h_m_shipping_v1_address.Address))
-        ):
-            raise _h_chk.invalid(
-                "ShipmentDispatched",
-                "destination",
-                "optional shipping.v1.Address",
-                self.destination,
-            )
-        if not (
-            self.dispatched_at is None
-            or (
-                isinstance(self.dispatched_at, _h_dt.datetime)
-                and self.dispatched_at.utcoffset() is not None
-            )
-        ):
-            raise _h_chk.invalid(
-                "ShipmentDispatched",
-                "dispatched_at",
-                "optional timezone-aware datetime.datetime [google.protobuf.Timestamp]",
-                self.dispatched_at,
-            )
-        if not (
-            self.expected_transit is None or (isinstance(self.expected_transit, _h_dt.timedelta))
-        ):
-            raise _h_chk.invalid(
-                "ShipmentDispatched",
-                "expected_transit",
-                "optional datetime.timedelta [google.protobuf.Duration]",
-                self.expected_transit,
-            )
-        if not (
-            type(self.attributes) is dict
-            and all(
-                type(_h_k) is str and type(_h_x) is str for _h_k, _h_x in self.attributes.items()
-            )
-        ):
-            raise _h_chk.invalid(
-                "ShipmentDispatched", "attributes", "map<string, string>", self.attributes
-            )
-        if not (
-            type(self.parcels_by_label) is dict
-            and all(
-                type(_h_k) is str and isinstance(_h_x, ShipmentDispatchedParcel)
-                for _h_k, _h_x in self.parcels_by_label.items()
-            )
-        ):
-            raise _h_chk.invalid(
-                "ShipmentDispatched",
-                "parcels_by_label",
-                "map<string, shipping.v1.ShipmentDispatched.Parcel>",
-                self.parcels_by_label,
-            )
-        if not (self.tracking_url is None or (type(self.tracking_url) is str)):
-            raise _h_chk.invalid(
-                "ShipmentDispatched", "tracking_url", "optional string", self.tracking_url
-            )
-        if not (
-            self.tracking_number is None
-            or (
-                type(self.tracking_number) is int
-                and -9223372036854775808 <= self.tracking_number <= 9223372036854775807
-            )
-        ):
-            raise _h_chk.invalid(
-                "ShipmentDispatched", "tracking_number", "optional int64", self.tracking_number
-            )
-        if not (self.note is None or (type(self.note) is str)):
-            raise _h_chk.invalid("ShipmentDispatched", "note", "optional string", self.note)
-        if type(self.from_) is not bool:
-            raise _h_chk.invalid("ShipmentDispatched", "from", "bool", self.from_)
-        if not (type(self.priority) is int and 0 <= self.priority <= 4294967295):
-            raise _h_chk.invalid("ShipmentDispatched", "priority", "uint32", self.priority)
-        if not (
-            type(self.balance) is int
-            and -9223372036854775808 <= self.balance <= 9223372036854775807
-        ):
-            raise _h_chk.invalid("ShipmentDispatched", "balance", "sint64", self.balance)
-        if type(self.signature) is not bytes:
-            raise _h_chk.invalid("ShipmentDispatched", "signature", "bytes", self.signature)
-        if not (type(self.temperature) in (float, int) and _h_bin.fits_float(self.temperature)):
-            raise _h_chk.invalid("ShipmentDispatched", "temperature", "float", self.temperature)
-        if not (type(self.checksum) is int and 0 <= self.checksum <= 18446744073709551615):
-            raise _h_chk.invalid("ShipmentDispatched", "checksum", "fixed64", self.checksum)
-        if not (
-            type(self.fallbacks) is list
-            and all(isinstance(_h_x, Carrier) for _h_x in self.fallbacks)
-        ):
-            raise _h_chk.invalid(
-                "ShipmentDispatched", "fallbacks", "repeated shipping.v1.Carrier", self.fallbacks
-            )
-        if (
-            sum(
-                _h_x is not None
-                for _h_x in (
-                    self.tracking_url,
-                    self.tracking_number,
-                )
-            )
-            > 1
-        ):
-            raise _h_chk.invalid(
-                "ShipmentDispatched",
-                "tracking",
-                "at most one member of the oneof",
-                [
-                    self.tracking_url,
-                    self.tracking_number,
-                ],
-            )
-        if _h_bin.round_float(self.temperature) != self.temperature:
-            object.__setattr__(self, "temperature", _h_bin.round_float(self.temperature))
+    @property
+    def checksum(self) -> int:
+        _h_v: int = self._h_msg.checksum
+        return _h_v
 
-    def _h_enc(self, out: bytearray) -> None:
-        _h_v1 = self.shipment_id
-        if _h_v1:
-            out += b"\n"
-            _h_b = _h_v1.encode()
-            _h_n = len(_h_b)
-            if _h_n < 128:
-                out.append(_h_n)
-            else:
-                _h_pw.write_varint(out, _h_n)
-            out += _h_b
-        _h_v2 = self.carrier
-        if _h_v2:
-            out += b"\x10"
-            if 0 <= _h_v2 < 128:
-                out.append(_h_v2)
-            else:
-                _h_pw.write_varint(out, _h_v2)
-        _h_v3 = self.parcels
-        for _h_x3 in _h_v3:
-            out += b"\x1a\x00"
-            _h_i3 = len(out)
-            _h_x3._h_enc(out)
-            _h_n = len(out) - _h_i3
-            if _h_n < 128:
-                out[_h_i3 - 1] = _h_n
-            else:
-                out[_h_i3 - 1 : _h_i3] = _h_pw.varint_bytes(_h_n)
-        _h_v4 = self.destination
-        if _h_v4 is not None:
-            out += b'"\x00'
-            _h_i4 = len(out)
-            _h_v4._h_enc(out)
-            _h_n = len(out) - _h_i4
-            if _h_n < 128:
-                out[_h_i4 - 1] = _h_n
-            else:
-                out[_h_i4 - 1 : _h_i4] = _h_pw.varint_bytes(_h_n)
-        _h_v5 = self.dispatched_at
-        if _h_v5 is not None:
-            out += b"*"
-            out += _h_pw.timestamp_value(_h_v5)
-        _h_v6 = self.expected_transit
-        if _h_v6 is not None:
-            out += b"2"
-            out += _h_pw.duration_value(_h_v6)
-        _h_v7 = self.attributes
-        for _h_k7 in sorted(_h_v7, key=_h_pw.string_key_order):
-            _h_x7 = _h_v7[_h_k7]
-            out += b":\x00"
-            _h_i7 = len(out)
-            out += b"\n"
-            _h_b = _h_k7.encode()
-            _h_n = len(_h_b)
-            if _h_n < 128:
-                out.append(_h_n)
-            else:
-                _h_pw.write_varint(out, _h_n)
-            out += _h_b
-            out += b"\x12"
-            _h_b = _h_x7.encode()
-            _h_n = len(_h_b)
-            if _h_n < 128:
-                out.append(_h_n)
-            else:
-                _h_pw.write_varint(out, _h_n)
-            out += _h_b
-            _h_n = len(out) - _h_i7
-            if _h_n < 128:
-                out[_h_i7 - 1] = _h_n
-            else:
-                out[_h_i7 - 1 : _h_i7] = _h_pw.varint_bytes(_h_n)
-        _h_v8 = self.parcels_by_label
-        for _h_k8 in sorted(_h_v8, key=_h_pw.string_key_order):
-            _h_x8 = _h_v8[_h_k8]
-            out += b"B\x00"
-            _h_i8 = len(out)
-            out += b"\n"
-            _h_b = _h_k8.encode()
-            _h_n = len(_h_b)
-            if _h_n < 128:
-                out.append(_h_n)
-            else:
-                _h_pw.write_varint(out, _h_n)
-            out += _h_b
-            out += b"\x12\x00"
-            _h_j8 = len(out)
-            _h_x8._h_enc(out)
-            _h_n = len(out) - _h_j8
-            if _h_n < 128:
-                out[_h_j8 - 1] = _h_n
-            else:
-                out[_h_j8 - 1 : _h_j8] = _h_pw.varint_bytes(_h_n)
-            _h_n = len(out) - _h_i8
-            if _h_n < 128:
-                out[_h_i8 - 1] = _h_n
-            else:
-                out[_h_i8 - 1 : _h_i8] = _h_pw.varint_bytes(_h_n)
-        _h_v9 = self.tracking_url
-        if _h_v9 is not None:
-            out += b"J"
-            _h_b = _h_v9.encode()
-            _h_n = len(_h_b)
-            if _h_n < 128:
-                out.append(_h_n)
-            else:
-                _h_pw.write_varint(out, _h_n)
-            out += _h_b
-        _h_v10 = self.tracking_number
-        if _h_v10 is not None:
-            out += b"P"
-            if 0 <= _h_v10 < 128:
-                out.append(_h_v10)
-            else:
-                _h_pw.write_varint(out, _h_v10)
-        _h_v11 = self.note
-        if _h_v11 is not None:
-            out += b"Z"
-            _h_b = _h_v11.encode()
-            _h_n = len(_h_b)
-            if _h_n < 128:
-                out.append(_h_n)
-            else:
-                _h_pw.write_varint(out, _h_n)
-            out += _h_b
-        _h_v12 = self.from_
-        if _h_v12:
-            out += b"`"
-            out.append(_h_v12)
-        _h_v13 = self.priority
-        if _h_v13:
-            out += b"h"
-            if 0 <= _h_v13 < 128:
-                out.append(_h_v13)
-            else:
-                _h_pw.write_varint(out, _h_v13)
-        _h_v14 = self.balance
-        if _h_v14:
-            out += b"p"
-            _h_pw.write_sint(out, _h_v14)
-        _h_v15 = self.signature
-        if _h_v15:
-            out += b"z"
-            _h_pw.write_len(out, len(_h_v15))
-            out += _h_v15
-        _h_v16 = self.temperature
-        if _h_v16 or _h_pw.negative_zero(_h_v16):
-            out += b"\x85\x01"
-            out += _h_pw.pack_float(_h_v16)
-        _h_v17 = self.checksum
-        if _h_v17:
-            out += b"\x89\x01"
-            out += _h_pw.pack_fixed64(_h_v17)
-        _h_v18 = self.fallbacks
-        if _h_v18:
-            out += b"\x92\x01\x00"
-            _h_i18 = len(out)
-            for _h_x18 in _h_v18:
-                if 0 <= _h_x18 < 128:
-                    out.append(_h_x18)
-                else:
-                    _h_pw.write_varint(out, _h_x18)
-            _h_n = len(out) - _h_i18
-            if _h_n < 128:
-                out[_h_i18 - 1] = _h_n
-            else:
-                out[_h_i18 - 1 : _h_i18] = _h_pw.varint_bytes(_h_n)
+    @property
+    def fallbacks(self) -> list[Carrier]:
+        return [Carrier(_h_x) for _h_x in self._h_msg.fallbacks]
 
     @classmethod
-    def _h_from_pb(cls, msg: _h_Any) -> _h_Self:
-        return cls(
-            shipment_id=msg.shipment_id,
-            carrier=Carrier(msg.carrier),
-            parcels=[ShipmentDispatchedParcel._h_from_pb(_h_x) for _h_x in msg.parcels],
-            destination=(
-                _h_m_shipping_v1_address.Address._h_from_pb(msg.destination)
-                if msg.HasField("destination")
-                else None
-            ),
-            dispatched_at=(
-                msg.dispatched_at.ToDatetime(tzinfo=_h_dt.UTC)
-                if msg.HasField("dispatched_at")
-                else None
-            ),
-            expected_transit=(
-                msg.expected_transit.ToTimedelta() if msg.HasField("expected_transit") else None
-            ),
-            attributes=dict(msg.attributes),
-            parcels_by_label={
-                _h_k: ShipmentDispatchedParcel._h_from_pb(_h_x)
-                for _h_k, _h_x in msg.parcels_by_label.items()
-            },
-            tracking_url=(msg.tracking_url if msg.HasField("tracking_url") else None),
-            tracking_number=(msg.tracking_number if msg.HasField("tracking_number") else None),
-            note=(msg.note if msg.HasField("note") else None),
-            from_=getattr(msg, "from"),
-            priority=msg.priority,
-            balance=msg.balance,
-            signature=msg.signature,
-            temperature=msg.temperature,
-            checksum=msg.checksum,
-            fallbacks=[Carrier(_h_x) for _h_x in msg.fallbacks],
-        )
+    def _h_wrap(cls, msg: _h_Any) -> _h_Self:
+        obj = cls.__new__(cls)
+        obj._h_msg = msg
+        return obj
+
+    @staticmethod
+    def _h_verify(msg: _h_Any) -> None:
+        Carrier(msg.carrier)
+        for _h_x in msg.parcels:
+            ShipmentDispatchedParcel._h_verify(_h_x)
+        for _h_x in msg.parcels_by_label.values():
+            ShipmentDispatchedParcel._h_verify(_h_x)
+        for _h_x in msg.fallbacks:
+            Carrier(_h_x)
 
     def encode(self) -> bytes:
         """Return the protobuf bytes, as SerializeToString(deterministic=True) gives them."""
-        out = bytearray()
-        try:
-            self._h_enc(out)
-        except _h_chk.CONVERSION_ERRORS as exc:
-            self.__post_init__()
-            raise _h_chk.unencodable("ShipmentDispatched", exc) from exc
-        return bytes(out)
+        data: bytes = self._h_msg.SerializeToString(deterministic=True)
+        return data
 
     @classmethod
     def decode(cls, data: bytes) -> _h_Self:
         """Build an instance from protobuf bytes."""
         try:
-            return cls._h_from_pb(_h_pb.ShipmentDispatched.FromString(data))
+            msg = _h_pb.ShipmentDispatched.FromString(data)
+            cls._h_verify(msg)
         except _h_chk.PROTO_DECODE_ERRORS as exc:
             raise _h_chk.decode_error("ShipmentDispatched", exc) from exc
+        return cls._h_wrap(msg)
+
+    def to_proto(self) -> _h_pb.ShipmentDispatched:
+        """A copy of the event as protoc's message class, for code written against _pb2 types."""
+        msg = _h_pb.ShipmentDispatched()
+        msg.CopyFrom(self._h_msg)
+        return msg
+
+    @classmethod
+    def from_proto(cls, message: _h_pb.ShipmentDispatched) -> _h_Self:
+        """An event holding a copy of protoc's message, checked like decoded bytes."""
+        if not isinstance(message, _h_pb.ShipmentDispatched):
+            raise _h_chk.invalid(
+                "ShipmentDispatched", "from_proto", "shipping.v1.ShipmentDispatched", message
+            )
+        msg = _h_pb.ShipmentDispatched()
+        msg.CopyFrom(message)
+        try:
+            cls._h_verify(msg)
+        except ValueError as exc:
+            raise _h_chk.invalid("ShipmentDispatched", "from_proto", str(exc), message) from exc
+        return cls._h_wrap(msg)
 
     def to_dict(self) -> dict[str, _h_Any]:
         """Plain values keyed by .proto field names: messages as dicts, enums as names."""
@@ -573,6 +391,206 @@ class ShipmentDispatched(_h_Event):
                 ]
         return cls(**kw)
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ShipmentDispatched):
+            return NotImplemented
+        same: bool = self._h_msg == other._h_msg
+        return same
+
+    def __hash__(self) -> int:
+        return hash(
+            (
+                self.shipment_id,
+                self.carrier,
+                self.parcels,
+                self.destination,
+                self.dispatched_at,
+                self.expected_transit,
+                self.attributes,
+                self.parcels_by_label,
+                self.tracking_url,
+                self.tracking_number,
+                self.note,
+                self.from_,
+                self.priority,
+                self.balance,
+                self.signature,
+                self.temperature,
+                self.checksum,
+                self.fallbacks,
+            )
+        )
+
+    def __repr__(self) -> str:
+        return f"ShipmentDispatched(shipment_id={self.shipment_id!r}, carrier={self.carrier!r}, parcels={self.parcels!r}, destination={self.destination!r}, dispatched_at={self.dispatched_at!r}, expected_transit={self.expected_transit!r}, attributes={self.attributes!r}, parcels_by_label={self.parcels_by_label!r}, tracking_url={self.tracking_url!r}, tracking_number={self.tracking_number!r}, note={self.note!r}, from_={self.from_!r}, priority={self.priority!r}, balance={self.balance!r}, signature={self.signature!r}, temperature={self.temperature!r}, checksum={self.checksum!r}, fallbacks={self.fallbacks!r})"
+
+    def __reduce__(self) -> tuple[_h_Any, ...]:
+        return (type(self).decode, (self.encode(),))
+
+    @staticmethod
+    def _h_new(
+        _h_a0: str,
+        _h_a1: Carrier,
+        _h_a2: list[ShipmentDispatchedParcel] | None,
+        _h_a3: _h_m_shipping_v1_address.Address | None,
+        _h_a4: _h_dt.datetime | None,
+        _h_a5: _h_dt.timedelta | None,
+        _h_a6: dict[str, str] | None,
+        _h_a7: dict[str, ShipmentDispatchedParcel] | None,
+        _h_a8: str | None,
+        _h_a9: int | None,
+        _h_a10: str | None,
+        _h_a11: bool,
+        _h_a12: int,
+        _h_a13: int,
+        _h_a14: bytes,
+        _h_a15: float,
+        _h_a16: int,
+        _h_a17: list[Carrier] | None,
+    ) -> _h_Any:
+        """Check ShipmentDispatched's values and build its protobuf message."""
+        if type(_h_a0) is not str:
+            raise _h_chk.invalid("ShipmentDispatched", "shipment_id", "string", _h_a0)
+        if not isinstance(_h_a1, Carrier):
+            raise _h_chk.invalid("ShipmentDispatched", "carrier", "shipping.v1.Carrier", _h_a1)
+        if not (
+            _h_a2 is None
+            or (
+                type(_h_a2) is list
+                and all(isinstance(_h_x, ShipmentDispatchedParcel) for _h_x in _h_a2)
+            )
+        ):
+            raise _h_chk.invalid(
+                "ShipmentDispatched",
+                "parcels",
+                "repeated shipping.v1.ShipmentDispatched.Parcel",
+                _h_a2,
+            )
+        if not (_h_a3 is None or (isinstance(_h_a3, _h_m_shipping_v1_address.Address))):
+            raise _h_chk.invalid(
+                "ShipmentDispatched", "destination", "optional shipping.v1.Address", _h_a3
+            )
+        if not (
+            _h_a4 is None or (isinstance(_h_a4, _h_dt.datetime) and _h_a4.utcoffset() is not None)
+        ):
+            raise _h_chk.invalid(
+                "ShipmentDispatched",
+                "dispatched_at",
+                "optional timezone-aware datetime.datetime [google.protobuf.Timestamp]",
+                _h_a4,
+            )
+        if not (_h_a5 is None or (isinstance(_h_a5, _h_dt.timedelta))):
+            raise _h_chk.invalid(
+                "ShipmentDispatched",
+                "expected_transit",
+                "optional datetime.timedelta [google.protobuf.Duration]",
+                _h_a5,
+            )
+        if not (
+            _h_a6 is None
+            or (
+                type(_h_a6) is dict
+                and all(type(_h_k) is str and type(_h_x) is str for _h_k, _h_x in _h_a6.items())
+            )
+        ):
+            raise _h_chk.invalid("ShipmentDispatched", "attributes", "map<string, string>", _h_a6)
+        if not (
+            _h_a7 is None
+            or (
+                type(_h_a7) is dict
+                and all(
+                    type(_h_k) is str and isinstance(_h_x, ShipmentDispatchedParcel)
+                    for _h_k, _h_x in _h_a7.items()
+                )
+            )
+        ):
+            raise _h_chk.invalid(
+                "ShipmentDispatched",
+                "parcels_by_label",
+                "map<string, shipping.v1.ShipmentDispatched.Parcel>",
+                _h_a7,
+            )
+        if not (_h_a8 is None or (type(_h_a8) is str)):
+            raise _h_chk.invalid("ShipmentDispatched", "tracking_url", "optional string", _h_a8)
+        if not (
+            _h_a9 is None
+            or (type(_h_a9) is int and -9223372036854775808 <= _h_a9 <= 9223372036854775807)
+        ):
+            raise _h_chk.invalid("ShipmentDispatched", "tracking_number", "optional int64", _h_a9)
+        if not (_h_a10 is None or (type(_h_a10) is str)):
+            raise _h_chk.invalid("ShipmentDispatched", "note", "optional string", _h_a10)
+        if type(_h_a11) is not bool:
+            raise _h_chk.invalid("ShipmentDispatched", "from", "bool", _h_a11)
+        if not (type(_h_a12) is int and 0 <= _h_a12 <= 4294967295):
+            raise _h_chk.invalid("ShipmentDispatched", "priority", "uint32", _h_a12)
+        if not (type(_h_a13) is int and -9223372036854775808 <= _h_a13 <= 9223372036854775807):
+            raise _h_chk.invalid("ShipmentDispatched", "balance", "sint64", _h_a13)
+        if type(_h_a14) is not bytes:
+            raise _h_chk.invalid("ShipmentDispatched", "signature", "bytes", _h_a14)
+        if not (type(_h_a15) in (float, int) and _h_bin.fits_float(_h_a15)):
+            raise _h_chk.invalid("ShipmentDispatched", "temperature", "float", _h_a15)
+        if not (type(_h_a16) is int and 0 <= _h_a16 <= 18446744073709551615):
+            raise _h_chk.invalid("ShipmentDispatched", "checksum", "fixed64", _h_a16)
+        if not (
+            _h_a17 is None
+            or (type(_h_a17) is list and all(isinstance(_h_x, Carrier) for _h_x in _h_a17))
+        ):
+            raise _h_chk.invalid(
+                "ShipmentDispatched", "fallbacks", "repeated shipping.v1.Carrier", _h_a17
+            )
+        if (
+            sum(
+                _h_x is not None
+                for _h_x in (
+                    _h_a8,
+                    _h_a9,
+                )
+            )
+            > 1
+        ):
+            raise _h_chk.invalid(
+                "ShipmentDispatched",
+                "tracking",
+                "at most one member of the oneof",
+                [
+                    _h_a8,
+                    _h_a9,
+                ],
+            )
+        _h_m: _h_Any = _h_pb.ShipmentDispatched()
+        _h_m.shipment_id = _h_a0
+        _h_m.carrier = _h_a1
+        if _h_a2:
+            _h_m.parcels.extend([_h_y._h_msg for _h_y in _h_a2])
+        if _h_a3 is not None:
+            _h_m.destination.CopyFrom(_h_a3._h_msg)
+        if _h_a4 is not None:
+            _h_t = _h_m.dispatched_at
+            _h_t.seconds, _h_t.nanos = _h_pw.timestamp_parts(_h_a4)
+        if _h_a5 is not None:
+            _h_t = _h_m.expected_transit
+            _h_t.seconds, _h_t.nanos = _h_pw.duration_parts(_h_a5)
+        if _h_a6:
+            _h_m.attributes.update(_h_a6)
+        if _h_a7:
+            for _h_k, _h_y in _h_a7.items():
+                _h_m.parcels_by_label[_h_k].CopyFrom(_h_y._h_msg)
+        if _h_a8 is not None:
+            _h_m.tracking_url = _h_a8
+        if _h_a9 is not None:
+            _h_m.tracking_number = _h_a9
+        if _h_a10 is not None:
+            _h_m.note = _h_a10
+        setattr(_h_m, "from", _h_a11)
+        _h_m.priority = _h_a12
+        _h_m.balance = _h_a13
+        _h_m.signature = _h_a14
+        _h_m.temperature = _h_a15
+        _h_m.checksum = _h_a16
+        if _h_a17:
+            _h_m.fallbacks.extend(_h_a17)
+        return _h_m
+
 
 #: Field names of ShipmentDispatched, for from_dict's unknown-key check.
 _h_wire_ShipmentDispatched = frozenset(
@@ -599,9 +617,10 @@ _h_wire_ShipmentDispatched = frozenset(
 )
 
 
-@_h_dc.dataclass(frozen=True, slots=True, kw_only=True)
 class ShipmentDispatchedParcel(_h_Event):
     """A parcel inside the shipment."""
+
+    __slots__ = ("_h_msg",)
 
     SCHEMA_FORMAT = "PROTOBUF"
     FULL_NAME = "shipping.v1.ShipmentDispatched.Parcel"
@@ -611,92 +630,93 @@ class ShipmentDispatchedParcel(_h_Event):
     MESSAGE_INDEXES = (0, 0)
     REFERENCES = (("shipping/v1/address.proto", "shipping/v1/address.proto"),)
 
-    id: str = ""
+    #: The event's data: protoc's message, written and read by protobuf's own runtime.
+    _h_msg: _h_Any
 
-    weight_kg: float = 0.0
+    def __init__(
+        self,
+        *,
+        id: str = "",
+        weight_kg: float = 0.0,
+        packing: ShipmentDispatchedParcelPacking = ShipmentDispatchedParcelPacking.PACKING_UNSPECIFIED,
+        labels: list[str] | None = None,
+    ) -> None:
+        self._h_msg = self._h_new(
+            id,
+            weight_kg,
+            packing,
+            labels,
+        )
 
-    packing: ShipmentDispatchedParcelPacking = _h_dc.field(
-        default_factory=lambda: ShipmentDispatchedParcelPacking(0)
-    )
+    @property
+    def id(self) -> str:
+        _h_v: str = self._h_msg.id
+        return _h_v
 
-    labels: list[str] = _h_dc.field(default_factory=list)
+    @property
+    def weight_kg(self) -> float:
+        _h_v: float = self._h_msg.weight_kg
+        return _h_v
 
-    def __post_init__(self) -> None:
-        if type(self.id) is not str:
-            raise _h_chk.invalid("ShipmentDispatchedParcel", "id", "string", self.id)
-        if type(self.weight_kg) not in (float, int):
-            raise _h_chk.invalid("ShipmentDispatchedParcel", "weight_kg", "double", self.weight_kg)
-        if not isinstance(self.packing, ShipmentDispatchedParcelPacking):
-            raise _h_chk.invalid(
-                "ShipmentDispatchedParcel",
-                "packing",
-                "shipping.v1.ShipmentDispatched.Parcel.Packing",
-                self.packing,
-            )
-        if not (type(self.labels) is list and all(type(_h_x) is str for _h_x in self.labels)):
-            raise _h_chk.invalid(
-                "ShipmentDispatchedParcel", "labels", "repeated string", self.labels
-            )
+    @property
+    def packing(self) -> ShipmentDispatchedParcelPacking:
+        _h_v: ShipmentDispatchedParcelPacking = ShipmentDispatchedParcelPacking(self._h_msg.packing)
+        return _h_v
 
-    def _h_enc(self, out: bytearray) -> None:
-        _h_v1 = self.id
-        if _h_v1:
-            out += b"\n"
-            _h_b = _h_v1.encode()
-            _h_n = len(_h_b)
-            if _h_n < 128:
-                out.append(_h_n)
-            else:
-                _h_pw.write_varint(out, _h_n)
-            out += _h_b
-        _h_v2 = self.weight_kg
-        if _h_v2 or _h_pw.negative_zero(_h_v2):
-            out += b"\x11"
-            out += _h_pw.pack_double(_h_v2)
-        _h_v3 = self.packing
-        if _h_v3:
-            out += b"\x18"
-            if 0 <= _h_v3 < 128:
-                out.append(_h_v3)
-            else:
-                _h_pw.write_varint(out, _h_v3)
-        _h_v4 = self.labels
-        for _h_x4 in _h_v4:
-            out += b'"'
-            _h_b = _h_x4.encode()
-            _h_n = len(_h_b)
-            if _h_n < 128:
-                out.append(_h_n)
-            else:
-                _h_pw.write_varint(out, _h_n)
-            out += _h_b
+    @property
+    def labels(self) -> list[str]:
+        return list(self._h_msg.labels)
 
     @classmethod
-    def _h_from_pb(cls, msg: _h_Any) -> _h_Self:
-        return cls(
-            id=msg.id,
-            weight_kg=msg.weight_kg,
-            packing=ShipmentDispatchedParcelPacking(msg.packing),
-            labels=list(msg.labels),
-        )
+    def _h_wrap(cls, msg: _h_Any) -> _h_Self:
+        obj = cls.__new__(cls)
+        obj._h_msg = msg
+        return obj
+
+    @staticmethod
+    def _h_verify(msg: _h_Any) -> None:
+        ShipmentDispatchedParcelPacking(msg.packing)
 
     def encode(self) -> bytes:
         """Return the protobuf bytes, as SerializeToString(deterministic=True) gives them."""
-        out = bytearray()
-        try:
-            self._h_enc(out)
-        except _h_chk.CONVERSION_ERRORS as exc:
-            self.__post_init__()
-            raise _h_chk.unencodable("ShipmentDispatchedParcel", exc) from exc
-        return bytes(out)
+        data: bytes = self._h_msg.SerializeToString()
+        return data
 
     @classmethod
     def decode(cls, data: bytes) -> _h_Self:
         """Build an instance from protobuf bytes."""
         try:
-            return cls._h_from_pb(_h_pb.ShipmentDispatched.Parcel.FromString(data))
+            msg = _h_pb.ShipmentDispatched.Parcel.FromString(data)
+            cls._h_verify(msg)
         except _h_chk.PROTO_DECODE_ERRORS as exc:
             raise _h_chk.decode_error("ShipmentDispatchedParcel", exc) from exc
+        return cls._h_wrap(msg)
+
+    def to_proto(self) -> _h_pb.ShipmentDispatched.Parcel:
+        """A copy of the event as protoc's message class, for code written against _pb2 types."""
+        msg = _h_pb.ShipmentDispatched.Parcel()
+        msg.CopyFrom(self._h_msg)
+        return msg
+
+    @classmethod
+    def from_proto(cls, message: _h_pb.ShipmentDispatched.Parcel) -> _h_Self:
+        """An event holding a copy of protoc's message, checked like decoded bytes."""
+        if not isinstance(message, _h_pb.ShipmentDispatched.Parcel):
+            raise _h_chk.invalid(
+                "ShipmentDispatchedParcel",
+                "from_proto",
+                "shipping.v1.ShipmentDispatched.Parcel",
+                message,
+            )
+        msg = _h_pb.ShipmentDispatched.Parcel()
+        msg.CopyFrom(message)
+        try:
+            cls._h_verify(msg)
+        except ValueError as exc:
+            raise _h_chk.invalid(
+                "ShipmentDispatchedParcel", "from_proto", str(exc), message
+            ) from exc
+        return cls._h_wrap(msg)
 
     def to_dict(self) -> dict[str, _h_Any]:
         """Plain values keyed by .proto field names: messages as dicts, enums as names."""
@@ -731,6 +751,59 @@ class ShipmentDispatchedParcel(_h_Event):
             with _h_chk.converting("ShipmentDispatchedParcel", "labels"):
                 kw["labels"] = list(m["labels"])
         return cls(**kw)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ShipmentDispatchedParcel):
+            return NotImplemented
+        same: bool = self._h_msg == other._h_msg
+        return same
+
+    def __hash__(self) -> int:
+        return hash(
+            (
+                self.id,
+                self.weight_kg,
+                self.packing,
+                self.labels,
+            )
+        )
+
+    def __repr__(self) -> str:
+        return f"ShipmentDispatchedParcel(id={self.id!r}, weight_kg={self.weight_kg!r}, packing={self.packing!r}, labels={self.labels!r})"
+
+    def __reduce__(self) -> tuple[_h_Any, ...]:
+        return (type(self).decode, (self.encode(),))
+
+    @staticmethod
+    def _h_new(
+        _h_a0: str,
+        _h_a1: float,
+        _h_a2: ShipmentDispatchedParcelPacking,
+        _h_a3: list[str] | None,
+    ) -> _h_Any:
+        """Check ShipmentDispatchedParcel's values and build its protobuf message."""
+        if type(_h_a0) is not str:
+            raise _h_chk.invalid("ShipmentDispatchedParcel", "id", "string", _h_a0)
+        if type(_h_a1) not in (float, int):
+            raise _h_chk.invalid("ShipmentDispatchedParcel", "weight_kg", "double", _h_a1)
+        if not isinstance(_h_a2, ShipmentDispatchedParcelPacking):
+            raise _h_chk.invalid(
+                "ShipmentDispatchedParcel",
+                "packing",
+                "shipping.v1.ShipmentDispatched.Parcel.Packing",
+                _h_a2,
+            )
+        if not (
+            _h_a3 is None or (type(_h_a3) is list and all(type(_h_x) is str for _h_x in _h_a3))
+        ):
+            raise _h_chk.invalid("ShipmentDispatchedParcel", "labels", "repeated string", _h_a3)
+        _h_m: _h_Any = _h_pb.ShipmentDispatched.Parcel()
+        _h_m.id = _h_a0
+        _h_m.weight_kg = _h_a1
+        _h_m.packing = _h_a2
+        if _h_a3:
+            _h_m.labels.extend(_h_a3)
+        return _h_m
 
 
 #: Field names of ShipmentDispatchedParcel, for from_dict's unknown-key check.
