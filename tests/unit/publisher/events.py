@@ -68,9 +68,13 @@ def avro_event(
     strategy: str = "topic",
     name: str = "OrderPlaced",
     extra_field: bool = False,
+    namespace: str | None = None,
 ) -> type[AvroTestEvent]:
-    """A new Avro event class with a unique namespace, bound to ``topic`` when given."""
-    namespace = f"herald.test.n{uuid.uuid4().hex[:10]}"
+    """A new Avro event class with a unique namespace, bound to ``topic`` when given.
+
+    Passing ``namespace`` rebuilds the same class elsewhere, e.g. in a child process.
+    """
+    namespace = namespace or f"herald.test.n{uuid.uuid4().hex[:10]}"
     fields: list[dict[str, Any]] = [
         {"name": "order_id", "type": "string"},
         {"name": "amount", "type": "long"},
