@@ -120,3 +120,52 @@ def test_an_enum_number_the_schema_lacks_is_a_decode_error(golden_package: Modul
     ).SerializeToString()
     with pytest.raises(EventDecodeError, match="99 is not a valid Carrier"):
         cls.decode(body)
+
+
+def test_events_are_read_only_views_that_hand_out_copies(golden_package: ModuleType) -> None:
+    cls = golden_package.TYPES["shipping.v1.ShipmentDispatched"]
+    parcel_cls = golden_package.TYPES["shipping.v1.ShipmentDispatched.Parcel"]
+    event = cls(shipment_id="s-1", parcels=[parcel_cls(id="p", labels=["fragile"])])
+    with pytest.raises(AttributeError):
+        event.shipment_id = "changed"
+    event.parcels.append(parcel_cls(id="ignored"))
+    event.parcels[0].labels.append("ignored")
+    event.attributes["k"] = "ignored"
+    assert event.parcels == [parcel_cls(id="p", labels=["fragile"])]
+    assert event.attributes == {}
+    assert repr(parcel_cls(id="p")) == (
+        "ShipmentDispatchedParcel(id='p', weight_kg=0.0, "
+        "packing=<ShipmentDispatchedParcelPacking.PACKING_UNSPECIFIED: 0>, labels=[])"
+    )
+
+
+def test_to_proto_and_from_proto_copy_protocs_message(golden_package: ModuleType) -> None:
+    cls = golden_package.TYPES["shipping.v1.ShipmentDispatched"]
+    pb_cls = pb2_class(golden_package, "shipping.v1.ShipmentDispatched")
+    event = cls(shipment_id="s-1", tracking_number=42, attributes={"b": "2", "a": "1"})
+    message = event.to_proto()
+    assert isinstance(message, pb_cls)
+    assert message.SerializeToString(deterministic=True) == event.encode()
+    message.shipment_id = "changed"  # a copy: the event does not change
+    assert event.shipment_id == "s-1"
+    back = cls.from_proto(message)
+    assert back.shipment_id == "changed"
+    assert back.tracking_number == 42
+    message.shipment_id = "again"
+    assert back.shipment_id == "changed"
+    with pytest.raises(EventValidationError, match=r"ShipmentDispatched\.from_proto"):
+        cls.from_proto(pb2_class(golden_package, "shipping.v1.Address")())
+    with pytest.raises(EventValidationError, match="99 is not a valid Carrier"):
+        cls.from_proto(pb_cls(carrier=99))
+
+
+def test_events_compare_hash_and_pickle_by_value(golden_package: ModuleType) -> None:
+    import pickle
+
+    address = golden_package.TYPES["shipping.v1.Address"]
+    a, b = address(street="Main St 1", city="Oslo"), address(street="Main St 1", city="Oslo")
+    assert a == b
+    assert hash(a) == hash(b)
+    assert a != address(street="Main St 2", city="Oslo")
+    assert pickle.loads(pickle.dumps(a)) == a
+    assert len({a, b}) == 1
