@@ -543,9 +543,10 @@ class Publisher:
         MessageTooLarge, ...), the error is raised with ``error.batch`` set: the events queued
         before it resolve on delivery, the rest are failures carrying the error.
 
-        ``Producer.produce_batch`` is not used: it was measured only ~0.3 µs per message
-        faster, needs a dict per message, and on a full queue it refuses some messages while
-        accepting later ones, which would reorder a key's events.
+        ``Producer.produce_batch`` is not used: on the real broker it was no faster than this loop
+        (pre-framed bytes, 5 interleaved rounds: 617k msgs/s for the loop, 585k-599k for
+        produce_batch), it needs a dict per message, and on a full queue it refuses some
+        messages yet may accept later, smaller ones, which would reorder a key's events.
         """
         if self._closed or self._fatal is not None:
             raise self._refuse()
