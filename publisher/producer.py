@@ -1,4 +1,4 @@
-"""``Publisher``: typed events in, Confluent-framed records out, one future per event.
+"""``Publisher``: typed events in, Confluent-framed records out, a future per event or batch.
 
 The publish path, per event::
 

@@ -243,7 +243,7 @@ class ProtoFieldDef:
 
 @dataclass(frozen=True, slots=True)
 class ProtoMessageDef:
-    """A protobuf message -> a dataclass binding with the contract API over its _pb2 class."""
+    """A protobuf message -> a typed view over its _pb2 class with the contract API."""
 
     full_name: str
     py_name: str

@@ -4,8 +4,9 @@
 protoc's absolute imports of catalog files into relative ones, so the generated package is
 importable wherever it sits. :func:`build_proto_modules` models every message (nested ones
 too; map entries are dicts) and enum from the catalog's descriptors, and
-:func:`render_proto_modules` renders one binding module per .proto file: a frozen dataclass
-per message that converts to and from its ``_pb2`` message for ``encode``/``decode``.
+:func:`render_proto_modules` renders one binding module per .proto file: per message, a typed
+read-only view over its ``_pb2`` message (the constructor checks values and builds the message,
+properties read it, protobuf's runtime encodes and decodes it).
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ KINDS: dict[str, tuple[str, str, str, str]] = {
     ),
     "duration": ("_h_dt.timedelta", "isinstance({v}, _h_dt.timedelta)", "", "dt"),
 }
+#: Methods only Protobuf bindings have; fields with these names get a trailing underscore.
+PROTO_METHODS = frozenset({"to_proto", "from_proto"})
 #: Well-known message types with a native Python form.
 WELL_KNOWN: dict[str, str] = {
     "google.protobuf.Timestamp": "timestamp",
@@ -203,7 +206,7 @@ class _ProtoBuilder:
         fields: list[ProtoFieldDef] = []
         oneof_members: dict[str, list[str]] = {}
         for index, fld in enumerate(descriptor.field):
-            py = python_name(fld.name, taken)
+            py = python_name(fld.name, taken, PROTO_METHODS)
             repeated = fld.label == _F.LABEL_REPEATED
             entry = self.map_entries.get(fld.type_name.lstrip("."))
             in_oneof = fld.HasField("oneof_index") and not fld.proto3_optional

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import json
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -11,7 +13,7 @@ from typing import Any
 import pytest
 
 from codegen.catalog import load_catalog
-from codegen.generate import GenerationError, generate_files
+from codegen.generate import GenerationError, generate_files, write_package
 from codegen.generate.model import python_name
 from codegen.generate.pysource import docstring
 
@@ -142,5 +144,25 @@ def test_namespaces_that_refer_to_each_other_import(tmp_path: Path) -> None:
             crate = pkg.TYPES["a.Crate"](box=pkg.TYPES["b.Box"]())
             assert crate.box.kind.value == "Y"
             assert pkg.TYPES["a.Crate"].decode(crate.encode()) == crate
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+def test_protobuf_fields_named_like_binding_methods_are_renamed(tmp_path: Path) -> None:
+    schemas = tmp_path / "schemas" / "names" / "v1"
+    schemas.mkdir(parents=True)
+    (schemas / "clash.proto").write_text(
+        'syntax = "proto3";\npackage names.v1;\n'
+        "message Clash {\n  string to_proto = 1;\n  int32 from_proto = 2;\n}\n"
+    )
+    package = "herald_names_clash"
+    write_package(generate_files(load_catalog([tmp_path / "schemas"]), package), tmp_path / package)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        cls = importlib.import_module(package).TYPES["names.v1.Clash"]
+        event = cls(to_proto_="x", from_proto_=3)
+        assert (event.to_proto_, event.from_proto_) == ("x", 3)
+        assert cls.from_proto(event.to_proto()) == event
+        assert event.to_dict() == {"to_proto": "x", "from_proto": 3}
     finally:
         sys.path.remove(str(tmp_path))
