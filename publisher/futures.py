@@ -259,10 +259,13 @@ class DeliveryBatch(Future[BatchReport]):
         failures = self._local + self._trace(self._refused)
         failures.sort(key=lambda failed: failed.position)
         report = BatchReport(self._queued - len(self._refused), tuple(failures))
+        total = len(self._events)
+        # Settled: what was kept to trace failures is no longer needed by a batch still held.
         self.values = []
         self.keys = []
+        self._events = ()
         if failures:
-            self.set_exception(BatchDeliveryError(report, len(self._events)))
+            self.set_exception(BatchDeliveryError(report, total))
         else:
             self.set_result(report)
 
