@@ -5,9 +5,9 @@ librdkafka emits a JSON document every interval; the publisher's poll thread han
 Delivered/failed counts come from the publisher's own tally (exact, counted in the delivery
 callbacks) and transaction outcomes from ``Publisher.transaction``.
 
-``prometheus_client`` is an optional extra (``pip install herald[metrics]``) and is imported
-only when a :class:`PublisherMetrics` is built. :func:`serve_metrics` exposes a registry over
-HTTP for scraping.
+``prometheus_client`` is an optional extra (``pip install 'herald-kafka[metrics]'``) and is
+imported only when a :class:`PublisherMetrics` is built. :func:`serve_metrics` exposes a registry
+over HTTP for scraping.
 
 Mapping from the statistics document (times are microseconds there, seconds here):
 
@@ -73,7 +73,8 @@ class PublisherMetrics:
             import prometheus_client
         except ImportError:
             raise PublisherConfigError(
-                "metrics need prometheus_client; install the extra: pip install 'herald[metrics]'"
+                "metrics need prometheus_client; "
+                "install the extra: pip install 'herald-kafka[metrics]'"
             ) from None
         self.registry = registry if registry is not None else prometheus_client.REGISTRY
         kinds = {"gauge": prometheus_client.Gauge, "counter": prometheus_client.Counter}
@@ -153,7 +154,7 @@ def serve_metrics(port: int, addr: str = "127.0.0.1", registry: Any = None) -> A
         import prometheus_client
     except ImportError:
         raise PublisherConfigError(
-            "metrics need prometheus_client; install the extra: pip install 'herald[metrics]'"
+            "metrics need prometheus_client; install the extra: pip install 'herald-kafka[metrics]'"
         ) from None
     target = registry if registry is not None else prometheus_client.REGISTRY
     server, _thread = prometheus_client.start_http_server(port, addr=addr, registry=target)

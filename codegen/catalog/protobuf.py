@@ -69,7 +69,7 @@ def well_known_dir() -> Path:
     except ImportError:
         raise HeraldError(
             "reading .proto files needs protoc from grpcio-tools, which is not installed; "
-            "run `pip install 'herald[cli]'`"
+            "run `pip install 'herald-kafka[cli]'`"
         ) from None
 
     return Path(grpc_tools.__file__).parent / "_proto"

@@ -233,7 +233,7 @@ def ruff_binary() -> str:
         if found is None:
             raise GenerationError(
                 "herald codegen formats its output with ruff, which is not installed; "
-                "run `pip install 'herald[cli]'`"
+                "run `pip install 'herald-kafka[cli]'`"
             ) from None
         return found
 
