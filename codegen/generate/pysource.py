@@ -558,9 +558,14 @@ class Fragments:
         self.ctx.need("bin")
         u = self.fresh("u")
         lines = [f"{v}: {self.annotation(t)}", f"{u}, pos = _h_bin.read_index(data, pos)"]
+        # Branches read the same way (int and long) share one test, as ruff's SIM114 asks.
+        bodies: dict[tuple[str, ...], list[int]] = {}
         for index, branch in enumerate(t.branches):
-            lines.append(f"{'if' if index == 0 else 'elif'} {u} == {index}:")
-            lines.extend("    " + line for line in self.decode(branch, v, depth + 1))
+            bodies.setdefault(tuple(self.decode(branch, v, depth + 1)), []).append(index)
+        for count, (body, indexes) in enumerate(bodies.items()):
+            test = " or ".join(f"{u} == {i}" for i in indexes)
+            lines.append(f"{'if' if count == 0 else 'elif'} {test}:")
+            lines.extend("    " + line for line in body)
         lines.append("else:")
         lines.append(f"    raise ValueError(f'union index {{{u}}} is out of range')")
         return lines
@@ -607,16 +612,53 @@ class Fragments:
             inner = self.from_plain(t.values, x, depth + 1)
             return f"dict({v})" if inner == x else f"{{{k}: {inner} for {k}, {x} in {v}.items()}}"
         if isinstance(t, UnionType):
-            convs = [self.from_plain(b, x, depth + 1) for b in t.branches if b != Primitive("null")]
-            real = [c for c in convs if c != x]
-            if not real:
-                return v
-            self.ctx.need("chk")
-            if len(convs) == 1:
-                return f"(None if {v} is None else {self.from_plain(_non_null(t), v, depth)})"
-            lambdas = ", ".join(f"lambda {x}: {c}" for c in real)
-            return f"(None if {v} is None else _h_chk.first_of({v}, ({lambdas},)))"
+            return self.from_plain_union(t, v, depth)
         return v
+
+    def from_plain_union(self, t: UnionType, v: str, depth: int) -> str:
+        """Pick the branch by the plain value's Python type, in encode's order, then convert.
+
+        Trying each conversion in turn would let ``list()`` turn a map into its keys; a type
+        test first keeps a dict out of an array branch and a non-symbol string out of an enum.
+        """
+        x = f"_h_x{depth}"
+        branches = [b for b in t.branches if b != Primitive("null")]
+        convs = [self.from_plain(b, x, depth + 1) for b in branches]
+        if all(c == x for c in convs):
+            return v
+        self.ctx.need("chk")
+        if len(branches) == 1:
+            return f"(None if {v} is None else {self.from_plain(branches[0], v, depth)})"
+        has_map = any(isinstance(b, MapType) for b in branches)
+        order = sorted(range(len(branches)), key=lambda i: _union_rank(branches[i]))
+        choices = []
+        for i in order:
+            accepts = self.accepts_plain(branches[i], x, depth + 1, has_map)
+            convert = "None" if convs[i] == x else f"lambda {x}: {convs[i]}"
+            choices.append(f"(lambda {x}: {accepts}, {convert})")
+        return f"(None if {v} is None else _h_chk.by_type({v}, ({', '.join(choices)},)))"
+
+    def accepts_plain(self, t: AvroType, x: str, depth: int, has_map: bool) -> str:
+        """A type test for a plain (``to_dict``-shaped) value of a union branch."""
+        if isinstance(t, RecordRef):
+            ref = self.ctx.ref(t.full_name)
+            if has_map:
+                # Beside a map, a mapping is this record only when it names every field.
+                wire = self.enum_table(t.full_name, "_h_wire_")
+                return (
+                    f"isinstance({x}, {ref}) or "
+                    f"(isinstance({x}, _h_Mapping) and {x}.keys() >= {wire})"
+                )
+            return f"isinstance({x}, ({ref}, _h_Mapping))"
+        if isinstance(t, EnumRef):
+            ref = self.ctx.ref(t.full_name)
+            table = self.enum_table(t.full_name)
+            return f"isinstance({x}, {ref}) or (type({x}) is str and {x} in {table})"
+        if isinstance(t, ArrayType):
+            return f"isinstance({x}, (list, tuple))"
+        if isinstance(t, MapType):
+            return f"isinstance({x}, _h_Mapping)"
+        return self.check(t, x, depth)
 
     # -- defaults --------------------------------------------------------------------------
     def default(self, f: FieldDef) -> str:

@@ -94,13 +94,24 @@ class converting:  # noqa: N801 - used as a function: ``with converting(cls, fie
             raise EventValidationError(self.cls_name, self.field, message) from exc
 
 
-def first_of(value: object, converters: tuple[Callable[[Any], Any], ...]) -> Any:
-    """Convert a union value with the first branch converter that accepts it."""
-    for convert in converters:
-        try:
-            return convert(value)
-        except (EventValidationError, *CONVERSION_ERRORS):
-            continue
+def by_type(
+    value: object,
+    branches: tuple[tuple[Callable[[Any], bool], Callable[[Any], Any] | None], ...],
+) -> Any:
+    """Convert a union value with the first branch whose type test accepts it.
+
+    Branches come in encode's order; a conversion that fails (a mapping that is not the record)
+    passes to the next accepting branch, and a value no branch takes is returned for
+    ``__post_init__`` to reject with the field's name.
+    """
+    for accepts, convert in branches:
+        if accepts(value):
+            if convert is None:
+                return value
+            try:
+                return convert(value)
+            except (EventValidationError, *CONVERSION_ERRORS):
+                continue
     return value
 
 

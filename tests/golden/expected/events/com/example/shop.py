@@ -812,14 +812,22 @@ class Order(_h_Event):
                 kw["payment"] = (
                     None
                     if m["payment"] is None
-                    else _h_chk.first_of(
+                    else _h_chk.by_type(
                         m["payment"],
                         (
-                            lambda _h_x0: (
-                                _h_x0 if isinstance(_h_x0, Card) else Card.from_dict(_h_x0)
+                            (
+                                lambda _h_x0: isinstance(_h_x0, (Card, _h_Mapping)),
+                                lambda _h_x0: (
+                                    _h_x0 if isinstance(_h_x0, Card) else Card.from_dict(_h_x0)
+                                ),
                             ),
-                            lambda _h_x0: (
-                                _h_x0 if isinstance(_h_x0, Transfer) else Transfer.from_dict(_h_x0)
+                            (
+                                lambda _h_x0: isinstance(_h_x0, (Transfer, _h_Mapping)),
+                                lambda _h_x0: (
+                                    _h_x0
+                                    if isinstance(_h_x0, Transfer)
+                                    else Transfer.from_dict(_h_x0)
+                                ),
                             ),
                         ),
                     )
