@@ -165,6 +165,7 @@ ENV_VARIABLES: dict[str, str] = {
     "HERALD_AUTO_REGISTER": "true to register missing schemas (local development only)",
     "HERALD_TRANSACTIONAL_ID": "transactional.id; enables transactions",
     "HERALD_BACKPRESSURE_TIMEOUT_S": "seconds publish waits on a full queue before BufferFull",
+    "HERALD_REGISTRY_TIMEOUT_S": "seconds each Schema Registry request may take (default 5)",
     "HERALD_STATS_INTERVAL_MS": "statistics.interval.ms for the Prometheus metrics (0 = off)",
     "HERALD_SECURITY_PROTOCOL": "security.protocol, e.g. SASL_SSL",
     "HERALD_SASL_MECHANISM": "sasl.mechanism, e.g. PLAIN or SCRAM-SHA-512",
@@ -216,6 +217,13 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> EnvSettings:
     registry: dict[str, Any] = {}
     if env.get("HERALD_REGISTRY_USER_INFO"):
         registry["basic.auth.user.info"] = env["HERALD_REGISTRY_USER_INFO"]
+    if env.get("HERALD_REGISTRY_TIMEOUT_S", "").strip():
+        timeout = _env_number(env, "HERALD_REGISTRY_TIMEOUT_S", 5.0)
+        if not timeout > 0:
+            raise PublisherConfigError(
+                f"HERALD_REGISTRY_TIMEOUT_S must be a number of seconds above 0, got {timeout:g}"
+            )
+        registry["timeout"] = timeout
     auto_raw = env.get("HERALD_AUTO_REGISTER", "false")
     auto = _as_bool(auto_raw)
     if auto is None:

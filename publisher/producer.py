@@ -135,6 +135,8 @@ class Publisher:
         partitioner: Partitioner | None = None,
         partitioners: Mapping[str, Partitioner] | None = None,
         check_topic_limits: bool = True,
+        topic_limit_timeout: float = 1.0,
+        registry_timeout: float | None = None,
         metrics: Any = None,
         stats_interval_ms: int | None = None,
         init_timeout: float = 30.0,
@@ -175,6 +177,7 @@ class Publisher:
             config=registry_config,
             auto_register=auto_register,
             client=registry_client,
+            timeout=registry_timeout,
         )
         self._produce = self._producer.produce  # bound once for the publish path
         self.tally = Tally()
@@ -186,6 +189,7 @@ class Publisher:
         self._partitioners = dict(partitioners or {})
         self._partitions = PartitionCache(self._producer)
         self._check_topic_limits = check_topic_limits
+        self._topic_limit_timeout = topic_limit_timeout
         self._admin: Any = None
         self._routes: dict[type[Event], Route] = {}
         self._topic_routes: dict[tuple[type[Event], str], Route] = {}
@@ -194,6 +198,8 @@ class Publisher:
         self._key_headers: dict[tuple[type[Event], str], bytes] = {}
         self._topic_limits: dict[str, int | None] = {}
         self._route_lock = threading.Lock()
+        #: One lock per route being built, so a slow registry or broker holds up only its callers.
+        self._building: dict[tuple[type[Event], str | None], threading.Lock] = {}
         self._closed = False
         #: True once closed or fatally failed: the one flag the publish path checks.
         self._refusing = False
@@ -318,7 +324,9 @@ class Publisher:
                         or k.startswith(("security.", "sasl.", "ssl.", "client."))
                     }
                     self._admin = AdminClient(admin_conf)
-                self._topic_limits[topic] = _topic_limit(self._admin, topic, 5.0)
+                self._topic_limits[topic] = _topic_limit(
+                    self._admin, topic, self._topic_limit_timeout
+                )
             topic_limit = self._topic_limits[topic]
             if topic_limit is not None and topic_limit < limit:
                 limit, setting = topic_limit, f"topic {topic!r}'s max.message.bytes"
@@ -337,13 +345,16 @@ class Publisher:
                 "publish, or bind it in herald's config and regenerate"
             )
         with self._route_lock:
+            building = self._building.setdefault((cls, topic), threading.Lock())
+        with building:
             cached = (
                 self._routes.get(cls) if topic is None else self._topic_routes.get((cls, topic))
             )
             if cached is not None:
                 return cached
             schema_id = self._resolver.resolve(cls, subject_of(cls, chosen))
-            limit, setting = self._limit_for(chosen)
+            with self._route_lock:
+                limit, setting = self._limit_for(chosen)
             route = Route(
                 topic=chosen,
                 header=header(cls.SCHEMA_FORMAT, schema_id, cls.MESSAGE_INDEXES),

@@ -6,6 +6,12 @@ id of the exact schema text a generated class carries (``Event.SCHEMA`` with its
 for local development. Ids are cached per (subject, fingerprint) for the life of the resolver,
 so after :meth:`SchemaResolver.preload` publishing no longer needs the registry at all.
 
+Every registry request is bounded: confluent-kafka's client waits forever by default, so the
+resolver gives it a per-request ``timeout`` (5 s unless configured) and one retry, and a
+registry that accepts connections but never answers fails with ``RegistryUnavailableError``
+naming the URL. Lookups of different schemas wait on their own locks, so one slow lookup
+never holds up threads resolving other classes.
+
 The registry client is confluent-kafka's ``SchemaRegistryClient``; only the error translation
 and the cache keyed by class fingerprint live here.
 """
@@ -29,6 +35,16 @@ from publisher.event import Event
 from publisher.subjects import subject_for
 
 _CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+
+#: Per-request timeout (seconds) when the registry config gives none; confluent's is unbounded.
+DEFAULT_REGISTRY_TIMEOUT = 5.0
+#: Client settings that bound a call: one retry after a short wait, so a dead registry fails
+#: within about twice the timeout instead of after confluent's 3 retries with backoff to 20 s.
+_BOUNDED_RETRIES: dict[str, Any] = {
+    "max.retries": 1,
+    "retries.wait.ms": 200,
+    "retries.max.wait.ms": 1000,
+}
 
 #: Registry error codes meaning "no such subject/version/schema" (Confluent's REST API).
 _NOT_FOUND_CODES = {40401, 40402, 40403}
@@ -66,19 +82,27 @@ class SchemaResolver:
         config: Mapping[str, Any] | None = None,
         auto_register: bool = False,
         client: Any = None,
+        timeout: float | None = None,
     ) -> None:
         self._url = url or ""
         self._owns_client = client is None
+        settings = {**_BOUNDED_RETRIES, **dict(config or {})}
+        if timeout is not None:
+            settings["timeout"] = timeout
+        settings.setdefault("timeout", DEFAULT_REGISTRY_TIMEOUT)
+        #: Seconds each registry request may take before it is abandoned.
+        self.timeout = float(settings["timeout"])
         if client is None:
             if not url:
                 raise RegistryUnavailableError(
                     "no Schema Registry URL given; pass registry_url= or set SCHEMA_REGISTRY_URL"
                 )
-            client = SchemaRegistryClient.new_client({"url": url, **dict(config or {})})
+            client = SchemaRegistryClient.new_client({"url": url, **settings})
         self.client = client
         self.auto_register = auto_register
         self._ids: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
+        self._key_locks: dict[tuple[str, str], threading.Lock] = {}
 
     def close(self) -> None:
         """Close the registry client's connections if this resolver created it."""
@@ -106,6 +130,8 @@ class SchemaResolver:
         if found is not None:
             return found
         with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
             found = self._ids.get(key)
             if found is not None:
                 return found
@@ -133,9 +159,15 @@ class SchemaResolver:
         except Exception as exc:
             raise RegistryUnavailableError(
                 f"cannot reach {self._where()} to resolve the schema id of {cls.FULL_NAME} "
-                f"(subject {subject!r}): {redact_url(str(exc))}; check SCHEMA_REGISTRY_URL, or "
+                f"(subject {subject!r}): {self._transport(exc)}; check SCHEMA_REGISTRY_URL, or "
                 "call Publisher.preload() while the registry is up"
             ) from None
+
+    def _transport(self, exc: BaseException) -> str:
+        """What went wrong on the wire, with the timeout named when that is what it was."""
+        if isinstance(exc, TimeoutError) or "Timeout" in type(exc).__name__:
+            return f"no answer within the {self.timeout:g} s registry timeout"
+        return redact_url(str(exc)) or type(exc).__name__
 
     def schema_text(self, schema_id: int) -> tuple[str, str]:
         """(schema type, schema text) registered under an id; used to match unknown ids."""
@@ -143,6 +175,6 @@ class SchemaResolver:
             schema = self.client.get_schema(schema_id)
         except Exception as exc:
             raise RegistryUnavailableError(
-                f"cannot fetch schema id {schema_id} from {self._where()}: {redact_url(str(exc))}"
+                f"cannot fetch schema id {schema_id} from {self._where()}: {self._transport(exc)}"
             ) from None
         return (schema.schema_type or "AVRO", schema.schema_str)
