@@ -123,7 +123,8 @@ def test_strict_adds_buf_rules(tmp_path: Path) -> None:
     assert _run(str(old), str(new))[0] == 0
     code, out, _ = _run(str(old), str(new), "--strict", "--format", "json")
     assert code == 1
-    assert [f["rule"] for f in json.loads(out)["findings"]] == ["FIELD_SAME_NAME"]
+    rules = sorted(f["rule"] for f in json.loads(out)["findings"])
+    assert rules == ["FIELD_SAME_JSON_NAME", "FIELD_SAME_NAME"]
 
 
 def test_parse_error_exits_2_with_a_location(tmp_path: Path) -> None:
