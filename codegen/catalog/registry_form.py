@@ -100,6 +100,15 @@ def registry_form_for(
     return registry_form(catalog, catalog.get(full_name).file, versions)
 
 
+def referenced_forms(catalog: Catalog) -> tuple[RegistryForm, ...]:
+    """Every file some other file references, dependencies first (what a registry must hold)."""
+    order: dict[str, SchemaFile] = {}
+    for schema_file in catalog.files:
+        for dep in dependency_closure(catalog, schema_file):
+            order.setdefault(dep.display_path, dep)
+    return tuple(registry_form(catalog, dep) for dep in order.values())
+
+
 def reference_texts(catalog: Catalog, schema_file: SchemaFile) -> dict[str, str]:
     """Reference name -> schema text for every file this one needs (transitively)."""
     return {reference_name(dep): file_text(dep) for dep in dependency_closure(catalog, schema_file)}

@@ -11,6 +11,7 @@ import keyword
 from collections.abc import Mapping
 
 from codegen.catalog import Catalog
+from codegen.catalog.registry_form import reference_subject, referenced_forms
 from codegen.generate.avro import build_avro_modules
 from codegen.generate.model import GenerationError, PackageModel, ProtoModuleDef
 from codegen.generate.render import compare_package, format_files, render_package, write_package
@@ -52,6 +53,15 @@ def build_model(
         enums=enums,
         module_of=module_of,
         proto_names=proto_names,
+        referenced=tuple(
+            (
+                reference_subject(form.file),
+                form.schema_type,
+                form.text,
+                tuple((r.name, r.subject) for r in form.references),
+            )
+            for form in referenced_forms(catalog)
+        ),
     )
 
 

@@ -311,3 +311,5 @@ class PackageModel:
     module_of: dict[str, str] = field(default_factory=dict)
     #: Protobuf message or enum full name -> (binding module, Python class name).
     proto_names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: (subject, schema type, text, references) of every referenced file, dependencies first.
+    referenced: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...] = ()

@@ -218,7 +218,10 @@ def _render_root(env: jinja2.Environment, package: PackageModel) -> str:
     # The root lists the schema folders, not every file: each module names its own files.
     folders = sorted({source.split("/", 1)[0] + "/" for source in sources})
     return env.get_template("package_init.py.j2").render(
-        sources=folders or ["(none)"], imports=lines, types=sorted(types)
+        sources=folders or ["(none)"],
+        imports=lines,
+        types=sorted(types),
+        referenced=package.referenced,
     )
 
 

@@ -27,4 +27,21 @@ TYPES: dict[str, type[_h_Event]] = {
     "shipping.v1.ShipmentDispatched.Parcel": _h_m_shipping_v1_shipment.ShipmentDispatchedParcel,
 }
 
-__all__ = ["TYPES"]
+#: Schemas the classes' REFERENCES name, dependencies first, as `herald register` registers
+#: them: (subject, schema type, text, references). Test stand-ins load these before the classes.
+REFERENCED: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "com.example.common.Money",
+        "AVRO",
+        '{"type":"record","name":"Money","namespace":"com.example.common","doc":"An amount of money.\\nDocs may hold \\"\\"\\"quotes\\"\\"\\", back\\\\slashes and a trailing quote\\"","fields":[{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":12,"scale":2},"doc":"Exact amount; two decimal places."},{"name":"currency","type":{"type":"enum","name":"Currency","symbols":["EUR","USD","GBP"],"default":"EUR"},"default":"EUR"}]}',
+        (),
+    ),
+    (
+        "shipping/v1/address.proto",
+        "PROTOBUF",
+        'syntax = "proto3";\n\n// Shared address type, imported by shipment.proto.\npackage shipping.v1;\n\n// A postal address.\nmessage Address {\n  string street = 1;\n  string city = 2;\n  // ISO 3166-1 alpha-2.\n  string country = 3;\n}\n',
+        (),
+    ),
+)
+
+__all__ = ["REFERENCED", "TYPES"]

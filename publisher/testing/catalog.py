@@ -1,0 +1,58 @@
+"""What a service's generated package gives its tests: event classes and referenced schemas.
+
+A package written by ``herald codegen`` exposes ``TYPES`` (full name -> class) and
+``REFERENCED`` (the schemas those classes reference, as ``herald register`` registers them).
+:func:`load_events` reads both from one or more such packages.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from publisher.errors import PublisherError
+from publisher.event import Event
+
+#: (subject, schema type, text, ((reference name, subject), ...)) as generated in REFERENCED.
+ReferencedSchema = tuple[str, str, str, tuple[tuple[str, str], ...]]
+
+
+@dataclass(frozen=True)
+class GeneratedEvents:
+    """The classes a service publishes and the schemas a registry must hold for them."""
+
+    classes: tuple[type[Event], ...] = ()
+    referenced: tuple[ReferencedSchema, ...] = ()
+
+    def __add__(self, other: GeneratedEvents) -> GeneratedEvents:
+        return GeneratedEvents(
+            tuple(dict.fromkeys((*self.classes, *other.classes))),
+            tuple(dict.fromkeys((*self.referenced, *other.referenced))),
+        )
+
+
+def _from_module(name: str) -> GeneratedEvents:
+    try:
+        module: Any = importlib.import_module(name)
+    except ImportError as exc:
+        raise PublisherError(
+            f"cannot import the generated events package {name!r}: {exc}; run `herald codegen` "
+            "and check the herald_events setting"
+        ) from None
+    types = getattr(module, "TYPES", None)
+    if not isinstance(types, dict):
+        raise PublisherError(
+            f"{name!r} has no TYPES mapping: name the root of a package written by `herald "
+            "codegen` (the folder given as --out)"
+        )
+    return GeneratedEvents(tuple(types.values()), tuple(getattr(module, "REFERENCED", ())))
+
+
+def load_events(packages: Iterable[str]) -> GeneratedEvents:
+    """Read classes and referenced schemas from generated packages, by module name."""
+    loaded = GeneratedEvents()
+    for name in packages:
+        loaded = loaded + _from_module(name)
+    return loaded
