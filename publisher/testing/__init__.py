@@ -76,11 +76,32 @@ def herald_events(pytestconfig: pytest.Config) -> GeneratedEvents:
         pytest.fail(str(exc), pytrace=False)
 
 
+#: Clusters of finished tests, shut down once pytest has dropped the test's fixture values.
+_RETIRED: list[MockKafka] = []
+
+
 @pytest.fixture
 def herald_kafka() -> Iterator[MockKafka]:
     """A fresh librdkafka mock cluster for this test."""
-    with MockKafka() as cluster:
+    cluster = MockKafka()
+    try:
         yield cluster
+    finally:
+        # Closed clients still hold librdkafka handles until collected, and would log failed
+        # reconnects to a cluster destroyed under them; pytest lets go of them only after
+        # teardown, so the cluster goes in pytest_runtest_logfinish.
+        _RETIRED.append(cluster)
+
+
+def pytest_runtest_logfinish() -> None:
+    """Shut down the mock clusters of the test that just finished."""
+    while _RETIRED:
+        _RETIRED.pop().close()
+
+
+def pytest_sessionfinish() -> None:
+    """Shut down any mock cluster left (a test interrupted before its log finished)."""
+    pytest_runtest_logfinish()
 
 
 @pytest.fixture
