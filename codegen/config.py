@@ -27,6 +27,7 @@ from publisher.event import SubjectStrategy
 from publisher.subjects import subject_for
 
 if TYPE_CHECKING:
+    from codegen.allow import Allowance
     from codegen.catalog import Catalog
 
 CONFIG_FILE: Final = "herald.toml"
@@ -126,6 +127,8 @@ class HeraldConfig:
     codegen: CodegenConfig = field(default_factory=CodegenConfig)
     lint: LintConfig = field(default_factory=LintConfig)
     bindings: tuple[Binding, ...] = ()
+    #: Approved breaks (``[[allow]]``), applied by ``herald diff`` and ``herald check``.
+    allow: tuple[Allowance, ...] = ()
 
     @property
     def source(self) -> str:
@@ -215,7 +218,7 @@ _TYPE_NAMES: dict[type, str] = {
     dict: "a table",
 }
 
-_TOP_KEYS = ("schemas", "compatibility", "registry", "codegen", "lint", "bindings")
+_TOP_KEYS = ("schemas", "compatibility", "registry", "codegen", "lint", "bindings", "allow")
 _REGISTRY_KEYS = (
     "url",
     "ca_file",
@@ -339,7 +342,19 @@ def parse_config(table: Mapping[str, Any], path: Path, prefix: str = "") -> Hera
         codegen=_codegen(reader.table_at("codegen"), base),
         lint=_lint(reader.table_at("lint")),
         bindings=tuple(bindings),
+        allow=_allow(table.get("allow"), path, where, prefix),
     )
+
+
+def _allow(raw: object, path: Path, where: str, prefix: str) -> tuple[Allowance, ...]:
+    from codegen.allow import REGISTRY_RULES, parse_allowances
+    from codegen.compat import RULES as COMPAT_RULES
+
+    if raw is None:
+        return ()
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    known = (*COMPAT_RULES, *REGISTRY_RULES)
+    return parse_allowances(raw, where=where, prefix=prefix, text=text, known_rules=known)
 
 
 def _codegen(reader: _Reader, base: Path) -> CodegenConfig:

@@ -11,6 +11,8 @@ class Severity(StrEnum):
 
     ERROR = "error"
     WARNING = "warning"
+    #: A break approved by an ``[[allow]]`` entry: shown with its reason, does not fail.
+    ALLOWED = "allowed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,8 @@ class Finding:
     severity: Severity = Severity.ERROR
     #: The subject or full name the finding is about, for grouping in reports.
     subject: str = ""
+    #: Why an ``allowed`` finding is let through: its ``[[allow]]`` entry's reason.
+    reason: str = ""
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         """Order findings by file, position, then rule, so output is deterministic."""

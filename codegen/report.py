@@ -1,11 +1,13 @@
-"""Print findings as text, JSON, GitHub Actions annotations or JUnit XML.
+"""Print findings as text, JSON, GitHub Actions annotations, JUnit XML, markdown or GitLab.
 
 Every command that reports findings (lint, diff, check, register) goes through
-:func:`render`, so the four formats stay consistent across commands.
+:func:`render`, so the formats stay consistent across commands. ``markdown`` is a table for a
+CI job's summary page (``$GITHUB_STEP_SUMMARY``), ``gitlab`` a GitLab code quality report.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
@@ -13,8 +15,20 @@ from xml.etree import ElementTree as ET
 
 from codegen.findings import Finding, Severity
 
-ReportFormat = Literal["text", "json", "github", "junit"]
-FORMATS: tuple[ReportFormat, ...] = ("text", "json", "github", "junit")
+ReportFormat = Literal["text", "json", "github", "junit", "markdown", "gitlab"]
+FORMATS: tuple[ReportFormat, ...] = ("text", "json", "github", "junit", "markdown", "gitlab")
+#: GitHub's workflow command per severity: an approved break is a notice, not a warning.
+_GITHUB_LEVELS: dict[Severity, str] = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.ALLOWED: "notice",
+}
+#: GitLab code quality severities (info, minor, major, critical, blocker).
+_GITLAB_SEVERITIES: dict[Severity, str] = {
+    Severity.ERROR: "major",
+    Severity.WARNING: "minor",
+    Severity.ALLOWED: "info",
+}
 
 
 def _text(findings: Sequence[Finding], suite: str) -> str:
@@ -23,7 +37,9 @@ def _text(findings: Sequence[Finding], suite: str) -> str:
         where = f"{f.location}"
         path = f" [{f.schema_path}]" if f.schema_path else ""
         lines.append(f"{where}: {f.severity.value} {f.rule}{path}: {f.message}")
-        if f.hint:
+        if f.reason:
+            lines.append(f"    allowed: {f.reason}")
+        elif f.hint:
             lines.append(f"    hint: {f.hint}")
     return "\n".join(lines)
 
@@ -40,6 +56,7 @@ def _json(findings: Sequence[Finding], suite: str) -> str:
             "subject": f.subject,
             "message": f.message,
             "hint": f.hint,
+            "reason": f.reason,
         }
         for f in findings
     ]
@@ -57,13 +74,15 @@ def _escape_github(text: str, *, prop: bool = False) -> str:
 def _github(findings: Sequence[Finding], suite: str) -> str:
     lines = []
     for f in findings:
-        level = "error" if f.severity is Severity.ERROR else "warning"
+        level = _GITHUB_LEVELS[f.severity]
         props = [f"file={_escape_github(f.location.path, prop=True)}"]
         if f.location.line:
             props.append(f"line={f.location.line}")
             props.append(f"col={f.location.col or 1}")
         props.append(f"title={_escape_github(f.rule, prop=True)}")
-        body = f.message + (f" ({f.hint})" if f.hint else "")
+        body = f.message + (
+            f" (allowed: {f.reason})" if f.reason else f" ({f.hint})" if f.hint else ""
+        )
         lines.append(f"::{level} {','.join(props)}::{_escape_github(body)}")
     return "\n".join(lines)
 
@@ -88,11 +107,53 @@ def _junit(findings: Sequence[Finding], suite: str) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(findings: Sequence[Finding], suite: str) -> str:
+    counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
+    if not findings:
+        return f"### {suite}: no findings\n"
+    summary = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+    lines = [
+        f"### {suite}: {summary}",
+        "",
+        "| | Rule | Where | Schema path | Message |",
+        "|---|---|---|---|---|",
+    ]
+    for f in findings:
+        note = f"allowed: {f.reason}" if f.reason else f.hint
+        message = _cell(f.message) + (f"<br>*{_cell(note)}*" if note else "")
+        where = f"`{_cell(str(f.location))}`"
+        path = f"`{_cell(f.schema_path)}`" if f.schema_path else ""
+        lines.append(f"| {f.severity.value} | `{f.rule}` | {where} | {path} | {message} |")
+    return "\n".join(lines) + "\n"
+
+
+def _gitlab(findings: Sequence[Finding], suite: str) -> str:
+    rows = []
+    for f in findings:
+        identity = "\0".join((f.rule, f.location.path, f.schema_path, f.subject, f.message))
+        rows.append(
+            {
+                "description": f.message + (f" (allowed: {f.reason})" if f.reason else ""),
+                "check_name": f.rule,
+                "fingerprint": hashlib.sha256(identity.encode()).hexdigest(),
+                "severity": _GITLAB_SEVERITIES[f.severity],
+                "location": {"path": f.location.path, "lines": {"begin": f.location.line or 1}},
+            }
+        )
+    return json.dumps(rows, indent=2)
+
+
 _RENDERERS: dict[str, Callable[[Sequence[Finding], str], str]] = {
     "text": _text,
     "json": _json,
     "github": _github,
     "junit": _junit,
+    "markdown": _markdown,
+    "gitlab": _gitlab,
 }
 
 

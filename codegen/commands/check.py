@@ -6,6 +6,7 @@ import json
 
 import click
 
+from codegen.allow import Approvals
 from codegen.commands.options import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -16,8 +17,9 @@ from codegen.commands.options import (
     schemas_option,
 )
 from codegen.config import load_project
+from codegen.findings import Severity
 from codegen.registry import connect, plan_subjects
-from codegen.registry.check import Checker, Verdict
+from codegen.registry.check import RULE_INCOMPATIBLE, Checker, Verdict
 from codegen.report import ReportFormat, render
 
 
@@ -41,14 +43,22 @@ def check(
     config, catalog = load_project(config_path, schema_dirs=schema_dirs, registry_url=registry_url)
     waves = plan_subjects(config, catalog)
 
+    aliases = {plan.subject: {plan.full_name} for wave in waves for plan in wave}
+    approvals = Approvals(config.allow, aliases=aliases)
+
     def show(verdict: Verdict) -> None:
+        verdict.findings = approvals.apply(verdict.findings, summary_rule=RULE_INCOMPATIBLE)
+        if verdict.status == "incompatible" and not any(
+            f.severity is Severity.ERROR for f in verdict.findings
+        ):
+            verdict.status = "allowed"
         # Text goes to stdout; with a machine format, stdout holds only the report.
         click.echo(verdict.line(), err=fmt != "text")
 
     with connect(config) as registry:
         checker = Checker(registry, catalog, concurrency=config.registry.concurrency)
         verdicts = checker.run(waves, show)
-    findings = [f for v in verdicts for f in v.findings]
+    findings = [f for v in verdicts for f in v.findings] + approvals.leftovers()
     if fmt == "json":
         doc = json.loads(render(findings, "json", suite="herald check"))
         doc["subjects"] = [
@@ -68,9 +78,11 @@ def check(
             click.echo(output)
     bad = sum(1 for v in verdicts if v.status == "incompatible")
     counts = {s: sum(1 for v in verdicts if v.status == s) for s in ("compatible", "new")}
+    allowed = sum(1 for v in verdicts if v.status == "allowed")
+    approved = f", {allowed} allowed by [[allow]]" if allowed else ""
     click.echo(
         f"{len(verdicts)} subject(s): {counts['compatible']} compatible, {counts['new']} new, "
-        f"{bad} incompatible ({registry.display_url})",
+        f"{bad} incompatible{approved} ({registry.display_url})",
         err=True,
     )
     return EXIT_FINDINGS if bad else EXIT_OK

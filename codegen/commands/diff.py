@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 from google.protobuf.descriptor_pb2 import FileDescriptorProto
 
+from codegen.allow import Allowance, Approvals
 from codegen.catalog.loader import find_files, load_catalog
 from codegen.catalog.model import Catalog, ProtoFile
 from codegen.catalog.registry_form import dependency_closure
@@ -276,12 +277,14 @@ def diff(
         raise ConfigError("--against compares the schema folders; give at most one folder")
     config_level: str | None = None
     folders: list[Path] = []
+    allowances: tuple[Allowance, ...] = ()
     if against is not None or config_path:
         if against is not None and old is not None:
             schema_dirs = (str(old),)
         config = load_config(config_path, schema_dirs=schema_dirs)
         config_level = config.compatibility
         folders = list(config.schemas)
+        allowances = config.allow
     chosen = (level or config_level or "BACKWARD").upper()
     if against is not None:
         new_side = _load_side(folders)
@@ -297,7 +300,9 @@ def diff(
         old_side, new_side = _load_side([old]), _load_side([new])
         single = old.is_file()
         label = f"{new} against {old}"
-    findings = diff_sides(old_side, new_side, chosen, strict, single)
+    approvals = Approvals(allowances)
+    findings = approvals.apply(diff_sides(old_side, new_side, chosen, strict, single))
+    findings += approvals.leftovers()
     output = render(findings, fmt, suite="herald diff")
     if output:
         click.echo(output)
@@ -305,5 +310,7 @@ def diff(
     if fmt == "text":
         count = len(old_side.schemas)
         verdict = f"{errors} incompatible change(s)" if errors else "compatible"
+        if approvals.allowed:
+            verdict += f" ({approvals.allowed} allowed by [[allow]])"
         click.echo(f"{label}: {count} schema(s) checked at {chosen}: {verdict}", err=True)
     return EXIT_FINDINGS if errors else EXIT_OK

@@ -1,7 +1,8 @@
 """``herald lint``: run every enabled rule over every catalog file and collect findings.
 
 Flow: catalog files -> each rule of the file's format (minus those disabled in config) ->
-violations -> findings located at file:line:col through the catalog's source maps.
+violations (minus those ignored inline, :mod:`codegen.lint.ignores`) -> findings located at
+file:line:col through the catalog's source maps.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Collection
 from codegen.catalog import AvroFile, Catalog, ProtoFile
 from codegen.findings import Finding
 from codegen.lint.avro import AVRO_RULES
+from codegen.lint.ignores import avro_ignores, ignored, proto_ignores
 from codegen.lint.model import LintRule, Violation
 from codegen.lint.protobuf import PROTO_RULES
 from codegen.lint.rules import RULES
@@ -41,16 +43,22 @@ def lint_file(schema_file: AvroFile | ProtoFile, disabled: Collection[str] = ())
     """Findings of every enabled rule for one file."""
     findings: list[Finding] = []
     if isinstance(schema_file, AvroFile):
+        avro_skip = avro_ignores(schema_file)
         for rule_id, avro_rule in AVRO_RULES.items():
             if rule_id not in disabled:
                 findings.extend(
-                    _finding(rule_id, schema_file, v) for v in avro_rule.check(schema_file)
+                    _finding(rule_id, schema_file, v)
+                    for v in avro_rule.check(schema_file)
+                    if not ignored(rule_id, v.where, avro_skip)
                 )
     else:
+        proto_skip = proto_ignores(schema_file)
         for rule_id, proto_rule in PROTO_RULES.items():
             if rule_id not in disabled:
                 findings.extend(
-                    _finding(rule_id, schema_file, v) for v in proto_rule.check(schema_file)
+                    _finding(rule_id, schema_file, v)
+                    for v in proto_rule.check(schema_file)
+                    if not ignored(rule_id, v.where, proto_skip)
                 )
     return sorted(findings, key=Finding.sort_key)
 

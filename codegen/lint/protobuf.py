@@ -14,6 +14,7 @@ from typing import Final
 from google.protobuf.descriptor_pb2 import DescriptorProto, EnumDescriptorProto
 
 from codegen.catalog import ProtoFile
+from codegen.lint.ignores import without_directives
 from codegen.lint.model import (
     PASCAL_CASE,
     SNAKE_CASE,
@@ -74,7 +75,7 @@ def _enums(proto: ProtoFile) -> Iterator[_Enum]:
 def _comments(proto: ProtoFile) -> dict[tuple[int, ...], str]:
     found: dict[tuple[int, ...], str] = {}
     for loc in proto.descriptor.source_code_info.location:
-        text = (loc.leading_comments or loc.trailing_comments).strip()
+        text = without_directives(loc.leading_comments) or without_directives(loc.trailing_comments)
         if text:
             found.setdefault(tuple(loc.path), text)
     return found

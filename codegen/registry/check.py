@@ -29,7 +29,8 @@ from codegen.registry.client import (
 )
 from codegen.registry.plan import SubjectPlan
 
-Status = Literal["compatible", "incompatible", "new"]
+#: "allowed": incompatible, but every break is approved by an ``[[allow]]`` entry.
+Status = Literal["compatible", "incompatible", "new", "allowed"]
 #: Registry schema types the offline engine reads.
 _COMPARABLE: Final[dict[str, SchemaFormat]] = {"AVRO": "AVRO", "PROTOBUF": "PROTOBUF"}
 RULE_INCOMPATIBLE: Final = "REGISTRY_INCOMPATIBLE"
