@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from codegen.catalog import Catalog
 from codegen.catalog.registry_form import reference_subject, referenced_forms
 from codegen.generate.avro import build_avro_modules
+from codegen.generate.layout import check_layout
 from codegen.generate.model import GenerationError, PackageModel, ProtoModuleDef
 from codegen.generate.render import compare_package, format_files, render_package, write_package
 from publisher.event import Binding
@@ -45,7 +46,7 @@ def build_model(
         from codegen.generate.protobuf import build_proto_modules
 
         proto_modules, proto_names = build_proto_modules(catalog, binds)
-    return PackageModel(
+    package = PackageModel(
         name=package_name,
         modules=modules,
         proto_modules=proto_modules,
@@ -63,6 +64,8 @@ def build_model(
             for form in referenced_forms(catalog)
         ),
     )
+    check_layout(package)
+    return package
 
 
 def generate_files(

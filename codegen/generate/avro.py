@@ -8,7 +8,6 @@ rule here, so the templates never see text that could inject code.
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from codegen.catalog import AvroNamedType, Catalog, file_text, reference_name, r
 from codegen.catalog.avro import PRIMITIVES, split_full_name
 from codegen.catalog.registry_form import direct_dependencies
 from codegen.generate.model import (
+    MAX_CONTAINER_NESTING,
     NO_DEFAULT,
     ArrayType,
     AvroType,
@@ -36,8 +36,9 @@ from codegen.generate.model import (
     UnionType,
     check_full_name,
     check_name,
-    python_name,
+    container_nesting,
 )
+from codegen.generate.names import DEFAULT_MODULE, module_part, python_name
 from publisher.event import Binding
 
 #: Logical type -> the underlying Avro types it may annotate (others are ignored, per spec).
@@ -52,8 +53,6 @@ LOGICAL_BASES: dict[str, frozenset[str]] = {
     "local-timestamp-micros": frozenset({"long"}),
     "uuid": frozenset({"string"}),
 }
-#: Module that holds types without a namespace.
-DEFAULT_MODULE = "_default"
 
 
 def parsing_canonical_form(schema: Any) -> str:
@@ -83,13 +82,13 @@ def short_name(full_name: str) -> str:
 
 
 def module_paths(namespaces: set[str]) -> dict[str, str]:
-    """Namespace -> dotted module path; keyword components get a trailing underscore."""
+    """Namespace -> dotted module path; components Python forbids get a trailing underscore."""
     result: dict[str, str] = {}
     for space in sorted(namespaces):
         if not space:
             result[space] = DEFAULT_MODULE
             continue
-        parts = [p + "_" if keyword.iskeyword(p) else p for p in space.split(".")]
+        parts = [module_part(p) for p in space.split(".")]
         result[space] = ".".join(parts)
     return result
 
@@ -166,13 +165,22 @@ class _Builder:
         where = self.where(named)
         node = named.schema
         namespace = namespace_of(named.full_name)
-        py_name = python_name(check_name(short_name(named.full_name), "record name", where), set())
+        py_name = python_name(
+            check_name(short_name(named.full_name), "record name", where), set(), "class"
+        )
         taken: set[str] = set()
         fields: list[FieldDef] = []
         for raw in node["fields"]:
             wire = check_name(raw["name"], "field name", where)
             fwhere = f"{where} field {wire!r}"
             ftype = self.type_of(raw["type"], namespace, fwhere)
+            nesting = container_nesting(ftype)
+            if nesting > MAX_CONTAINER_NESTING:
+                raise GenerationError(
+                    f"{fwhere}: arrays and maps are nested {nesting} deep, more than the "
+                    f"{MAX_CONTAINER_NESTING} herald generates code for; wrap the inner levels "
+                    "in a record"
+                )
             doc = raw.get("doc")
             fields.append(
                 FieldDef(
@@ -250,10 +258,12 @@ class _Builder:
         where = self.where(named)
         node = named.schema
         schema_file = self.catalog.avro_file(named.path)
-        py_name = python_name(check_name(short_name(named.full_name), "enum name", where), set())
+        py_name = python_name(
+            check_name(short_name(named.full_name), "enum name", where), set(), "class"
+        )
         taken: set[str] = set()
         symbols = tuple(
-            (sym, python_name(check_name(sym, "enum symbol", where), taken, _ENUM_RESERVED))
+            (sym, python_name(check_name(sym, "enum symbol", where), taken, "member"))
             for sym in node["symbols"]
         )
         doc = node.get("doc")
@@ -267,10 +277,6 @@ class _Builder:
             default=default if isinstance(default, str) else None,
             source=source_of(schema_file.path, schema_file.root),
         )
-
-
-#: Enum member names that Python's enum machinery reserves or that would hide Enum API.
-_ENUM_RESERVED = frozenset({"name", "value", "mro", "_missing_", "_ignore_", "_order_"})
 
 
 def build_avro_modules(

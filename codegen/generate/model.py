@@ -9,7 +9,6 @@ JSON or descriptors, and every name here has already passed the Avro name rule.
 
 from __future__ import annotations
 
-import keyword
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,29 +23,6 @@ class GenerationError(HeraldError):
 
 #: The Avro name rule (specification 1.11, "Names"), applied to every name before rendering.
 AVRO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-#: Names a generated event class already uses for its contract; a field with one of these
-#: names gets a trailing underscore in Python and keeps its wire name.
-CONTRACT_NAMES = frozenset(
-    {
-        "encode",
-        "decode",
-        "to_dict",
-        "from_dict",
-        "SCHEMA_FORMAT",
-        "FULL_NAME",
-        "SCHEMA",
-        "FINGERPRINT",
-        "BINDINGS",
-        "MESSAGE_INDEXES",
-        "REFERENCES",
-    }
-)
-#: Names annotations and class bodies rely on; a field named like one would shadow it.
-SHADOWED_NAMES = frozenset(
-    {"bool", "int", "float", "bytes", "str", "list", "dict", "None", "object", "ClassVar", "Any"}
-)
-#: Prefix of every name the generated code defines for itself (runtime aliases, helpers).
-PRIVATE_PREFIX = "_h_"
 
 
 def check_name(name: object, what: str, where: str) -> str:
@@ -71,25 +47,6 @@ def check_full_name(full_name: object, what: str, where: str) -> str:
                     "(Avro names match [A-Za-z_][A-Za-z0-9_]*); rename it in the schema"
                 )
     return full_name
-
-
-def python_name(wire: str, taken: set[str], reserved: frozenset[str] = frozenset()) -> str:
-    """A Python identifier for a wire name: keywords and clashes get trailing underscores."""
-    name = wire
-    if name.startswith("__") and not name.endswith("__"):
-        name += "__"  # avoid private-name mangling inside the class body
-    if (
-        keyword.iskeyword(name)
-        or name in CONTRACT_NAMES
-        or name in SHADOWED_NAMES
-        or name in reserved
-        or name.startswith(PRIVATE_PREFIX)
-    ):
-        name += "_"
-    while name in taken:
-        name += "_"
-    taken.add(name)
-    return name
 
 
 # ---------------------------------------------------------------------------- Avro types
@@ -157,6 +114,29 @@ class UnionType:
 
 
 AvroType = Primitive | Logical | FixedType | EnumRef | RecordRef | ArrayType | MapType | UnionType
+
+
+#: Arrays and maps nested inside one field at most. Each level is a loop in the generated
+#: encoder and two in its decoder, and CPython refuses a function nested 20 blocks deep
+#: ("too many statically nested blocks"); 8 leaves room for the blocks around them.
+MAX_CONTAINER_NESTING = 8
+
+
+def container_nesting(t: AvroType) -> int:
+    """How many arrays and maps are nested in ``t`` on its deepest path (records reset it)."""
+    depth = 0
+    level: list[AvroType] = [t]
+    while level:
+        flat: list[AvroType] = []
+        for node in level:
+            flat.extend(node.branches if isinstance(node, UnionType) else (node,))
+        level = [
+            n.items if isinstance(n, ArrayType) else n.values
+            for n in flat
+            if isinstance(n, ArrayType | MapType)
+        ]
+        depth += bool(level)
+    return depth
 
 
 #: Marker for "this field has no default": absent is not the same as a ``null`` default.

@@ -35,8 +35,8 @@ from codegen.generate.model import (
     ProtoMessageDef,
     ProtoModuleDef,
     ProtoValue,
-    python_name,
 )
+from codegen.generate.names import broken_rules, python_name
 from codegen.generate.pysource import ModuleContext, docstring, negate, py_literal
 from publisher.event import Binding
 
@@ -71,8 +71,6 @@ KINDS: dict[str, tuple[str, str, str, str]] = {
     ),
     "duration": ("_h_dt.timedelta", "isinstance({v}, _h_dt.timedelta)", "", "dt"),
 }
-#: Methods only Protobuf bindings have; fields with these names get a trailing underscore.
-PROTO_METHODS = frozenset({"to_proto", "from_proto"})
 #: Well-known message types with a native Python form.
 WELL_KNOWN: dict[str, str] = {
     "google.protobuf.Timestamp": "timestamp",
@@ -135,6 +133,12 @@ def module_for(import_path: str) -> tuple[str, str]:
                 f"{import_path}: path component {part!r} is not a Python identifier, so the "
                 "generated module cannot be imported; rename the folder or file"
             )
+        broken = broken_rules(part, "module")
+        if broken:
+            raise GenerationError(
+                f"{import_path}: path component {part!r} cannot be a Python module name "
+                f"({', '.join(broken)}); rename the folder or file"
+            )
     return ".".join(parts), ".".join(parts) + "_pb2"
 
 
@@ -161,7 +165,7 @@ class _ProtoBuilder:
             for enum in enums:
                 self.names[f"{scope}{enum.name}"] = (
                     module,
-                    python_name(py_scope + enum.name, set()),
+                    python_name(py_scope + enum.name, set(), "class"),
                 )
 
         visit_enums(proto.descriptor.enum_type, prefix, "")
@@ -170,7 +174,7 @@ class _ProtoBuilder:
             if msg.map_entry:
                 self.map_entries[msg.full_name] = msg.descriptor
                 continue
-            self.names[msg.full_name] = (module, python_name(py, set()))
+            self.names[msg.full_name] = (module, python_name(py, set(), "class"))
             visit_enums(msg.descriptor.enum_type, f"{msg.full_name}.", py)
 
     def value(self, fld: FieldDescriptorProto, where: str) -> ProtoValue:
@@ -206,7 +210,7 @@ class _ProtoBuilder:
         fields: list[ProtoFieldDef] = []
         oneof_members: dict[str, list[str]] = {}
         for index, fld in enumerate(descriptor.field):
-            py = python_name(fld.name, taken, PROTO_METHODS)
+            py = python_name(fld.name, taken, "proto field")
             repeated = fld.label == _F.LABEL_REPEATED
             entry = self.map_entries.get(fld.type_name.lstrip("."))
             in_oneof = fld.HasField("oneof_index") and not fld.proto3_optional
@@ -289,10 +293,7 @@ class _ProtoBuilder:
 
     def enum(self, full_name: str, enum: Any, doc: str | None) -> ProtoEnumDef:
         taken: set[str] = set()
-        values = tuple(
-            (v.name, python_name(v.name, taken, frozenset({"name", "value", "mro"})), v.number)
-            for v in enum.value
-        )
+        values = tuple((v.name, python_name(v.name, taken, "member"), v.number) for v in enum.value)
         return ProtoEnumDef(full_name, self.names[full_name][1], values, doc)
 
 

@@ -177,8 +177,8 @@ LOGICAL_WORDS: dict[str, str] = {
 def py_literal(value: object) -> str:
     """A Python literal for a JSON-like value; ``repr`` escapes every string safely."""
     if value is None or isinstance(value, bool | int | float | str | bytes):
-        if isinstance(value, float) and math.isnan(value):  # NaN has no literal
-            return 'float("nan")'
+        if isinstance(value, float) and not math.isfinite(value):  # nan and inf have no literal
+            return f'float("{value}")'
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(py_literal(v) for v in value) + "]"
@@ -623,12 +623,14 @@ class Fragments:
         """
         x = f"_h_x{depth}"
         branches = [b for b in t.branches if b != Primitive("null")]
+        if len(branches) == 1:
+            # One conversion only: converting the branch twice doubled the work per level.
+            conv = self.from_plain(branches[0], v, depth)
+            return v if conv == v else f"(None if {v} is None else {conv})"
         convs = [self.from_plain(b, x, depth + 1) for b in branches]
         if all(c == x for c in convs):
             return v
         self.ctx.need("chk")
-        if len(branches) == 1:
-            return f"(None if {v} is None else {self.from_plain(branches[0], v, depth)})"
         has_map = any(isinstance(b, MapType) for b in branches)
         order = sorted(range(len(branches)), key=lambda i: _union_rank(branches[i]))
         choices = []

@@ -14,7 +14,7 @@ import pytest
 
 from codegen.catalog import load_catalog
 from codegen.generate import GenerationError, generate_files, write_package
-from codegen.generate.model import python_name
+from codegen.generate.names import python_name
 from codegen.generate.pysource import docstring
 
 INJECTIONS = [
@@ -77,7 +77,7 @@ def test_doc_text_cannot_escape_its_docstring(tmp_path: Path) -> None:
         ("FULL_NAME", "FULL_NAME_"),
         ("str", "str_"),
         ("_h_enc", "_h_enc_"),
-        ("__secret", "__secret__"),
+        ("__secret", "__secret___"),
         ("amount", "amount"),
     ],
 )
