@@ -22,6 +22,7 @@ import jinja2
 
 from codegen.generate.model import (
     EnumDef,
+    FieldDef,
     GenerationError,
     ModuleDef,
     PackageModel,
@@ -31,7 +32,6 @@ from codegen.generate.pysource import (
     Fragments,
     ModuleContext,
     docstring,
-    negate,
     py_literal,
     sort_imports,
 )
@@ -96,7 +96,7 @@ class _Packages:
 
 def _record_view(rec: RecordDef, frag: Fragments) -> dict[str, Any]:
     ctx = frag.ctx
-    for key in ("dc", "Any", "Self", "Mapping", "chk", "Event"):
+    for key in ("dc", "Any", "Self", "Mapping", "chk", "Event", "typing"):
         ctx.need(key)
     fields = []
     has_encode = False
@@ -107,17 +107,18 @@ def _record_view(rec: RecordDef, frag: Fragments) -> dict[str, Any]:
             {
                 "py_name": f.py_name,
                 "wire_name": f.wire_name,
+                "arg": f"_h_a{index}",
                 "annotation": frag.annotation(f.type),
+                "param_annotation": frag.annotation(f.type, param=True),
                 "default": frag.default(f) if f.has_default else "",
                 "has_default": f.has_default,
                 "doc": docstring(f.doc) if f.doc else "",
-                "check": negate(frag.check(f.type, f"self.{f.py_name}")),
-                "normalize": frag.normalize(f),
                 "describe": frag.describe(f.type),
                 "encode": encode,
                 "decode": frag.decode(f.type, f"_h_f{index}"),
                 "to_plain": frag.to_plain(f.type, f"self.{f.py_name}"),
                 "from_plain": frag.from_plain(f.type, f"m[{py_literal(f.wire_name)}]"),
+                **_construction(rec, f, f"_h_a{index}", frag),
             }
         )
     return {
@@ -131,6 +132,44 @@ def _record_view(rec: RecordDef, frag: Fragments) -> dict[str, Any]:
         "fields": fields,
         "has_encode": has_encode,
         "wire_names": [f.wire_name for f in rec.fields],
+        "arg_names": [f.py_name for f in rec.fields],
+        # A field may be called "self"; the constructor's own first parameter then steps aside.
+        "self_name": "_h_self" if any(f.py_name == "self" for f in rec.fields) else "self",
+    }
+
+
+def _construction(rec: RecordDef, f: FieldDef, arg: str, frag: Fragments) -> dict[str, Any]:
+    """How the constructor and ``from_dict`` take one field: defaults, checks, conversion."""
+    fail = (
+        f"raise _h_chk.invalid({py_literal(rec.py_name)}, {py_literal(f.wire_name)}, "
+        f"{py_literal(frag.describe(f.type))}, {arg})"
+    )
+    init: list[str] = []
+    key = py_literal(f.wire_name)
+    plain = frag.from_plain(f.type, f"mapping[{key}]")
+    if not f.has_default:
+        runtime_default, stub_default = "_h_chk.MISSING", ""
+        from_dict_fast = plain
+    else:
+        expr, per_instance = frag.default_parts(f)
+        if per_instance:
+            # Built per instance: the signature holds MISSING and the body builds the value.
+            runtime_default = stub_default = "_h_chk.MISSING"
+            init += [f"if {arg} is _h_chk.MISSING:", f"    {arg} = {expr}"]
+        else:
+            runtime_default = expr
+        stub_default = f" = {runtime_default}"
+        if plain == f"mapping[{key}]":
+            from_dict_fast = f"mapping.get({key}, {runtime_default})"
+        else:
+            from_dict_fast = f"({plain} if {key} in mapping else {runtime_default})"
+    init += frag.check_lines(f.type, arg, fail)
+    init += frag.normalize(f, arg)
+    return {
+        "runtime_default": runtime_default,
+        "stub_default": stub_default,
+        "init": init,
+        "from_dict_fast": from_dict_fast,
     }
 
 

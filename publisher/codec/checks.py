@@ -1,7 +1,10 @@
 """Validation for generated event classes: clear errors that name the class and the field.
 
-Generated ``__post_init__`` methods test each field with an inline expression and call
-:func:`invalid` only when it fails, so valid construction costs no function calls here.
+Generated constructors test each field with an inline expression and call :func:`invalid`
+only when it fails, so valid construction costs no function calls here. A required keyword left
+out arrives as :data:`MISSING`, which no field check accepts, so the same failing branch reports
+it; unknown keywords land in the constructor's ``**`` catch-all and :func:`unknown_arguments`
+names them.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from typing import Any, TypeVar
 
 from google.protobuf.message import DecodeError
 
-from publisher.errors import EventDecodeError, EventValidationError
+from publisher.errors import EventDecodeError
+
+# Re-exported: generated from_dict lets this error through its one-pass path unchanged.
+from publisher.errors import EventValidationError as EventValidationError  # noqa: PLC0414
 
 E = TypeVar("E", bound=enum.IntEnum)
 
@@ -34,6 +40,36 @@ DECODE_ERRORS = (IndexError, ValueError, KeyError, OverflowError, struct.error)
 PROTO_DECODE_ERRORS = (DecodeError, *DECODE_ERRORS)
 
 
+class _Missing:
+    """The type of :data:`MISSING`: a value no schema type accepts."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+#: Default of a required constructor argument (and of a defaulted one built per instance), so a
+#: missing keyword fails the field's own check instead of Python's bare TypeError.
+MISSING: Any = _Missing()
+
+
+def slot_setters(cls: type, names: tuple[str, ...]) -> tuple[Callable[[Any, Any], None], ...]:
+    """The slots' own setters, in field order: a frozen dataclass's ``__setattr__`` refuses
+    assignment, and ``object.__setattr__`` per field cost 0.05 µs more than these."""
+    return tuple(vars(cls)[name].__set__ for name in names)
+
+
+def unknown_arguments(
+    cls_name: str, given: Mapping[str, Any], known: tuple[str, ...]
+) -> EventValidationError:
+    """The error for keywords a constructor does not take, listing the ones it does."""
+    names = ", ".join(sorted(given))
+    return EventValidationError(
+        cls_name, names, f"unknown keyword argument(s); {cls_name} takes: {', '.join(known)}"
+    )
+
+
 def describe(value: object) -> str:
     """Short ``type value`` text for an error message, cut so huge values stay readable."""
     text = repr(value)
@@ -44,6 +80,8 @@ def describe(value: object) -> str:
 
 def invalid(cls_name: str, field: str, expected: str, value: object) -> EventValidationError:
     """The error for a field value that does not fit the schema type ``expected``."""
+    if value is MISSING:
+        return missing(cls_name, field)
     if isinstance(value, dt.datetime) and value.tzinfo is None and "aware" in expected:
         problem = f"expected {expected}, got a naive datetime {value.isoformat()}; add a tzinfo"
     else:
@@ -52,7 +90,7 @@ def invalid(cls_name: str, field: str, expected: str, value: object) -> EventVal
 
 
 def missing(cls_name: str, field: str) -> EventValidationError:
-    """The error for a required field absent from a mapping."""
+    """The error for a required field absent from a mapping or the constructor's keywords."""
     return EventValidationError(cls_name, field, "required field is missing")
 
 

@@ -16,6 +16,9 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=_UTC)
 EPOCH_NAIVE = dt.datetime(1970, 1, 1)
 #: ``date.toordinal()`` of 1970-01-01, so days since the epoch are one subtraction.
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+#: ``SUB_MILLI[n]`` is ``n`` microseconds: subtracting ``SUB_MILLI[v.microsecond % 1000]`` drops
+#: the sub-millisecond digits in 0.2 µs, where ``v.replace(microsecond=...)`` took 1.5 µs.
+SUB_MILLI: tuple[dt.timedelta, ...] = tuple(dt.timedelta(microseconds=n) for n in range(1000))
 
 
 def timestamp_millis(value: dt.datetime) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import decimal
+import types
 import uuid
 from types import ModuleType
 from typing import Any
@@ -130,6 +131,27 @@ def test_missing_required_field(golden_package: ModuleType) -> None:
         golden_package.TYPES["com.example.shop.Order"].from_dict(data)
 
 
+def test_constructor_names_a_missing_or_unknown_keyword(golden_package: ModuleType) -> None:
+    money_cls = golden_package.TYPES["com.example.common.Money"]
+    currency = golden_package.com.example.common.Currency.USD
+    with pytest.raises(EventValidationError, match=r"^Money\.amount: required field is missing"):
+        money_cls(currency=currency)
+    with pytest.raises(EventValidationError) as info:
+        money_cls(amount=decimal.Decimal(1), currency=currency, colour="red", amont=1)
+    assert info.value.cls_name == "Money"
+    assert info.value.field == "amont, colour"
+    assert "takes: amount, currency" in str(info.value)
+
+
+def test_from_dict_of_any_mapping_matches_from_dict_of_a_dict(golden_package: ModuleType) -> None:
+    order_cls = golden_package.TYPES["com.example.shop.Order"]
+    data = order_dict(golden_package)
+    assert order_cls.from_dict(types.MappingProxyType(data)) == order_cls.from_dict(data)
+    del data["checksum"]
+    with pytest.raises(EventValidationError, match=r"^Order\.checksum: required field is missing"):
+        order_cls.from_dict(types.MappingProxyType(data))
+
+
 def test_in_place_mutation_of_a_list_is_caught_at_encode(golden_package: ModuleType) -> None:
     cat_cls = golden_package.TYPES["com.example.shop.Category"]
     cat = cat_cls(name="root")
@@ -156,6 +178,14 @@ def test_millisecond_fields_are_truncated_so_round_trips_hold(golden_package: Mo
     assert timing.ts_millis == now.replace(microsecond=123000)
     assert timing.at_millis == dt.time(1, 2, 3)
     assert timing_cls.decode(timing.encode()) == timing
+    tokyo = dt.timezone(dt.timedelta(hours=9))
+    naive = dt.datetime(2026, 1, 1, 0, 0, 0, 999)
+    later = timing_cls(
+        **{**timing_kwargs(), "ts_millis": now.astimezone(tokyo), "local_millis": naive}
+    )
+    assert later.ts_millis.tzinfo is tokyo
+    assert later.ts_millis == now.replace(microsecond=123000)
+    assert later.local_millis == dt.datetime(2026, 1, 1)
 
 
 def test_float_fields_keep_single_precision_and_reject_overflow(golden_package: ModuleType) -> None:

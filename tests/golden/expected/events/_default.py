@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import dataclasses as _h_dc
+import typing as _h_typing
 from collections.abc import Mapping as _h_Mapping
 from typing import Any as _h_Any
 from typing import Self as _h_Self
@@ -14,7 +15,7 @@ from publisher.codec import checks as _h_chk
 from publisher.event import Event as _h_Event
 
 
-@_h_dc.dataclass(frozen=True, slots=True, kw_only=True)
+@_h_dc.dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Heartbeat(_h_Event):
     """A type without a namespace."""
 
@@ -27,9 +28,43 @@ class Heartbeat(_h_Event):
 
     seq: int
 
-    def __post_init__(self) -> None:
-        if not (type(self.seq) is int and -9223372036854775808 <= self.seq <= 9223372036854775807):
-            raise _h_chk.invalid("Heartbeat", "seq", "long (int)", self.seq)
+    if _h_typing.TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            seq: int,
+        ) -> None: ...
+
+    else:
+
+        def __init__(
+            self,
+            *,
+            seq=_h_chk.MISSING,
+            **_h_unknown,
+        ):
+            """Check every value (EventValidationError naming the field), then set the slots."""
+            if _h_unknown:
+                raise _h_chk.unknown_arguments("Heartbeat", _h_unknown, _h_args_Heartbeat)
+            _h_init_Heartbeat(
+                self,
+                seq,
+            )
+
+    @staticmethod
+    def _h_init(
+        _h_self: Heartbeat,
+        _h_a0: _h_Any,
+    ) -> None:
+        """Check the values, reduce them to what the wire keeps, set the slots.
+
+        Arguments are positional and ``_h_`` named, so no field name can shadow a name used here.
+        """
+        if not (type(_h_a0) is int and -9223372036854775808 <= _h_a0 <= 9223372036854775807):
+            raise _h_chk.invalid("Heartbeat", "seq", "long (int)", _h_a0)
+        _h_s = _h_set_Heartbeat
+        _h_s[0](_h_self, _h_a0)
 
     def _h_enc(self, out: bytearray) -> None:
         _h_l = self.seq
@@ -44,16 +79,19 @@ class Heartbeat(_h_Event):
         try:
             self._h_enc(out)
         except _h_chk.CONVERSION_ERRORS as exc:
-            self.__post_init__()
+            _h_dc.replace(self)
             raise _h_chk.unencodable("Heartbeat", exc) from exc
         return bytes(out)
 
     @classmethod
     def _h_read(cls, data: bytes, pos: int) -> tuple[_h_Self, int]:
         _h_f0, pos = _h_bin.read_long(data, pos)
-        return cls(
-            seq=_h_f0,
-        ), pos
+        obj = cls.__new__(cls)
+        _h_init_Heartbeat(
+            obj,
+            _h_f0,
+        )
+        return obj, pos
 
     @classmethod
     def decode(cls, data: bytes) -> _h_Self:
@@ -75,6 +113,24 @@ class Heartbeat(_h_Event):
     @classmethod
     def from_dict(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         """Build an instance from plain values keyed by wire names, validating each."""
+        if type(mapping) is dict and _h_wire_Heartbeat.issuperset(mapping):
+            # One pass without a guard per field; a failure is retried field by field below,
+            # so its error names the field.
+            try:
+                obj = cls.__new__(cls)
+                _h_init_Heartbeat(
+                    obj,
+                    mapping["seq"],
+                )
+            except _h_chk.EventValidationError:
+                raise
+            except _h_chk.CONVERSION_ERRORS:
+                return cls._h_from_dict_checked(mapping)
+            return obj
+        return cls._h_from_dict_checked(mapping)
+
+    @classmethod
+    def _h_from_dict_checked(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         m = _h_chk.check_mapping("Heartbeat", mapping, _h_wire_Heartbeat)
         kw: dict[str, _h_Any] = {}
         if "seq" in m:
@@ -87,3 +143,9 @@ class Heartbeat(_h_Event):
 
 #: Wire names of Heartbeat's fields, for from_dict's unknown-key check.
 _h_wire_Heartbeat = frozenset(("seq",))
+#: Keyword arguments of Heartbeat, in field order.
+_h_args_Heartbeat = ("seq",)
+#: Heartbeat's slot setters, which its frozen ``__setattr__`` does not intercept.
+_h_set_Heartbeat = _h_chk.slot_setters(Heartbeat, _h_args_Heartbeat)
+#: The constructor's body, bound once: a global is found faster than a class attribute.
+_h_init_Heartbeat = Heartbeat._h_init

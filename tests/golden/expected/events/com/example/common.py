@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses as _h_dc
 import decimal as _h_decimal
 import enum as _h_enum
+import typing as _h_typing
 from collections.abc import Mapping as _h_Mapping
 from typing import Any as _h_Any
 from typing import Self as _h_Self
@@ -31,7 +32,7 @@ _h_idx_Currency: dict[str, bytes] = {"EUR": b"\x00", "USD": b"\x02", "GBP": b"\x
 _h_sym_Currency: tuple[Currency, ...] = tuple(Currency)
 
 
-@_h_dc.dataclass(frozen=True, slots=True, kw_only=True)
+@_h_dc.dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Money(_h_Event):
     """An amount of money.
     Docs may hold \"\"\"quotes\"\"\", back\\slashes and a trailing quote\"
@@ -49,13 +50,50 @@ class Money(_h_Event):
 
     currency: Currency = Currency.EUR
 
-    def __post_init__(self) -> None:
-        if not (
-            isinstance(self.amount, _h_decimal.Decimal) and _h_log.decimal_fits(self.amount, 12, 2)
+    if _h_typing.TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            amount: _h_decimal.Decimal,
+            currency: Currency = Currency.EUR,
+        ) -> None: ...
+
+    else:
+
+        def __init__(
+            self,
+            *,
+            amount=_h_chk.MISSING,
+            currency=Currency.EUR,
+            **_h_unknown,
         ):
-            raise _h_chk.invalid("Money", "amount", "decimal.Decimal [decimal(12,2)]", self.amount)
-        if not isinstance(self.currency, Currency):
-            raise _h_chk.invalid("Money", "currency", "com.example.common.Currency", self.currency)
+            """Check every value (EventValidationError naming the field), then set the slots."""
+            if _h_unknown:
+                raise _h_chk.unknown_arguments("Money", _h_unknown, _h_args_Money)
+            _h_init_Money(
+                self,
+                amount,
+                currency,
+            )
+
+    @staticmethod
+    def _h_init(
+        _h_self: Money,
+        _h_a0: _h_Any,
+        _h_a1: _h_Any,
+    ) -> None:
+        """Check the values, reduce them to what the wire keeps, set the slots.
+
+        Arguments are positional and ``_h_`` named, so no field name can shadow a name used here.
+        """
+        if not (isinstance(_h_a0, _h_decimal.Decimal) and _h_log.decimal_fits(_h_a0, 12, 2)):
+            raise _h_chk.invalid("Money", "amount", "decimal.Decimal [decimal(12,2)]", _h_a0)
+        if not isinstance(_h_a1, Currency):
+            raise _h_chk.invalid("Money", "currency", "com.example.common.Currency", _h_a1)
+        _h_s = _h_set_Money
+        _h_s[0](_h_self, _h_a0)
+        _h_s[1](_h_self, _h_a1)
 
     def _h_enc(self, out: bytearray) -> None:
         _h_bin.write_bytes(out, _h_log.decimal_bytes(self.amount, 2))
@@ -67,7 +105,7 @@ class Money(_h_Event):
         try:
             self._h_enc(out)
         except _h_chk.CONVERSION_ERRORS as exc:
-            self.__post_init__()
+            _h_dc.replace(self)
             raise _h_chk.unencodable("Money", exc) from exc
         return bytes(out)
 
@@ -77,10 +115,13 @@ class Money(_h_Event):
         _h_f0 = _h_log.to_decimal(_h_r1, 12, 2)
         _h_i2, pos = _h_bin.read_index(data, pos)
         _h_f1 = _h_sym_Currency[_h_i2]
-        return cls(
-            amount=_h_f0,
-            currency=_h_f1,
-        ), pos
+        obj = cls.__new__(cls)
+        _h_init_Money(
+            obj,
+            _h_f0,
+            _h_f1,
+        )
+        return obj, pos
 
     @classmethod
     def decode(cls, data: bytes) -> _h_Self:
@@ -103,6 +144,25 @@ class Money(_h_Event):
     @classmethod
     def from_dict(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         """Build an instance from plain values keyed by wire names, validating each."""
+        if type(mapping) is dict and _h_wire_Money.issuperset(mapping):
+            # One pass without a guard per field; a failure is retried field by field below,
+            # so its error names the field.
+            try:
+                obj = cls.__new__(cls)
+                _h_init_Money(
+                    obj,
+                    mapping["amount"],
+                    (Currency(mapping["currency"]) if "currency" in mapping else Currency.EUR),
+                )
+            except _h_chk.EventValidationError:
+                raise
+            except _h_chk.CONVERSION_ERRORS:
+                return cls._h_from_dict_checked(mapping)
+            return obj
+        return cls._h_from_dict_checked(mapping)
+
+    @classmethod
+    def _h_from_dict_checked(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         m = _h_chk.check_mapping("Money", mapping, _h_wire_Money)
         kw: dict[str, _h_Any] = {}
         if "amount" in m:
@@ -118,3 +178,9 @@ class Money(_h_Event):
 
 #: Wire names of Money's fields, for from_dict's unknown-key check.
 _h_wire_Money = frozenset(("amount", "currency"))
+#: Keyword arguments of Money, in field order.
+_h_args_Money = ("amount", "currency")
+#: Money's slot setters, which its frozen ``__setattr__`` does not intercept.
+_h_set_Money = _h_chk.slot_setters(Money, _h_args_Money)
+#: The constructor's body, bound once: a global is found faster than a class attribute.
+_h_init_Money = Money._h_init

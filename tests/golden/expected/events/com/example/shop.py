@@ -8,6 +8,7 @@ import dataclasses as _h_dc
 import datetime as _h_dt
 import decimal as _h_decimal
 import enum as _h_enum
+import typing as _h_typing
 import uuid as _h_uuid
 from collections.abc import Mapping as _h_Mapping
 from typing import Any as _h_Any
@@ -41,7 +42,7 @@ _h_idx_Status: dict[str, bytes] = {
 _h_sym_Status: tuple[Status, ...] = tuple(Status)
 
 
-@_h_dc.dataclass(frozen=True, slots=True, kw_only=True)
+@_h_dc.dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Card(_h_Event):
     """Avro record com.example.shop.Card."""
 
@@ -56,11 +57,50 @@ class Card(_h_Event):
 
     hash: bytes
 
-    def __post_init__(self) -> None:
-        if type(self.last4) is not str:
-            raise _h_chk.invalid("Card", "last4", "string (str)", self.last4)
-        if not (type(self.hash) is bytes and len(self.hash) == 16):
-            raise _h_chk.invalid("Card", "hash", "bytes of length 16", self.hash)
+    if _h_typing.TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            last4: str,
+            hash: bytes,
+        ) -> None: ...
+
+    else:
+
+        def __init__(
+            self,
+            *,
+            last4=_h_chk.MISSING,
+            hash=_h_chk.MISSING,
+            **_h_unknown,
+        ):
+            """Check every value (EventValidationError naming the field), then set the slots."""
+            if _h_unknown:
+                raise _h_chk.unknown_arguments("Card", _h_unknown, _h_args_Card)
+            _h_init_Card(
+                self,
+                last4,
+                hash,
+            )
+
+    @staticmethod
+    def _h_init(
+        _h_self: Card,
+        _h_a0: _h_Any,
+        _h_a1: _h_Any,
+    ) -> None:
+        """Check the values, reduce them to what the wire keeps, set the slots.
+
+        Arguments are positional and ``_h_`` named, so no field name can shadow a name used here.
+        """
+        if type(_h_a0) is not str:
+            raise _h_chk.invalid("Card", "last4", "string (str)", _h_a0)
+        if not (type(_h_a1) is bytes and len(_h_a1) == 16):
+            raise _h_chk.invalid("Card", "hash", "bytes of length 16", _h_a1)
+        _h_s = _h_set_Card
+        _h_s[0](_h_self, _h_a0)
+        _h_s[1](_h_self, _h_a1)
 
     def _h_enc(self, out: bytearray) -> None:
         _h_b = self.last4.encode()
@@ -78,7 +118,7 @@ class Card(_h_Event):
         try:
             self._h_enc(out)
         except _h_chk.CONVERSION_ERRORS as exc:
-            self.__post_init__()
+            _h_dc.replace(self)
             raise _h_chk.unencodable("Card", exc) from exc
         return bytes(out)
 
@@ -86,10 +126,13 @@ class Card(_h_Event):
     def _h_read(cls, data: bytes, pos: int) -> tuple[_h_Self, int]:
         _h_f0, pos = _h_bin.read_string(data, pos)
         _h_f1, pos = _h_bin.read_fixed(data, pos, 16)
-        return cls(
-            last4=_h_f0,
-            hash=_h_f1,
-        ), pos
+        obj = cls.__new__(cls)
+        _h_init_Card(
+            obj,
+            _h_f0,
+            _h_f1,
+        )
+        return obj, pos
 
     @classmethod
     def decode(cls, data: bytes) -> _h_Self:
@@ -112,6 +155,25 @@ class Card(_h_Event):
     @classmethod
     def from_dict(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         """Build an instance from plain values keyed by wire names, validating each."""
+        if type(mapping) is dict and _h_wire_Card.issuperset(mapping):
+            # One pass without a guard per field; a failure is retried field by field below,
+            # so its error names the field.
+            try:
+                obj = cls.__new__(cls)
+                _h_init_Card(
+                    obj,
+                    mapping["last4"],
+                    mapping["hash"],
+                )
+            except _h_chk.EventValidationError:
+                raise
+            except _h_chk.CONVERSION_ERRORS:
+                return cls._h_from_dict_checked(mapping)
+            return obj
+        return cls._h_from_dict_checked(mapping)
+
+    @classmethod
+    def _h_from_dict_checked(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         m = _h_chk.check_mapping("Card", mapping, _h_wire_Card)
         kw: dict[str, _h_Any] = {}
         if "last4" in m:
@@ -129,9 +191,15 @@ class Card(_h_Event):
 
 #: Wire names of Card's fields, for from_dict's unknown-key check.
 _h_wire_Card = frozenset(("last4", "hash"))
+#: Keyword arguments of Card, in field order.
+_h_args_Card = ("last4", "hash")
+#: Card's slot setters, which its frozen ``__setattr__`` does not intercept.
+_h_set_Card = _h_chk.slot_setters(Card, _h_args_Card)
+#: The constructor's body, bound once: a global is found faster than a class attribute.
+_h_init_Card = Card._h_init
 
 
-@_h_dc.dataclass(frozen=True, slots=True, kw_only=True)
+@_h_dc.dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Category(_h_Event):
     """A recursive tree of categories."""
 
@@ -148,20 +216,66 @@ class Category(_h_Event):
 
     parent: Category | None = None
 
-    def __post_init__(self) -> None:
-        if type(self.name) is not str:
-            raise _h_chk.invalid("Category", "name", "string (str)", self.name)
-        if not (
-            type(self.children) is list
-            and all(isinstance(_h_x0, Category) for _h_x0 in self.children)
+    if _h_typing.TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            name: str,
+            children: list[Category] = _h_chk.MISSING,
+            parent: Category | None = None,
+        ) -> None: ...
+
+    else:
+
+        def __init__(
+            self,
+            *,
+            name=_h_chk.MISSING,
+            children=_h_chk.MISSING,
+            parent=None,
+            **_h_unknown,
         ):
-            raise _h_chk.invalid(
-                "Category", "children", "array<com.example.shop.Category>", self.children
+            """Check every value (EventValidationError naming the field), then set the slots."""
+            if _h_unknown:
+                raise _h_chk.unknown_arguments("Category", _h_unknown, _h_args_Category)
+            _h_init_Category(
+                self,
+                name,
+                children,
+                parent,
             )
-        if not ((self.parent is None) or isinstance(self.parent, Category)):
+
+    @staticmethod
+    def _h_init(
+        _h_self: Category,
+        _h_a0: _h_Any,
+        _h_a1: _h_Any,
+        _h_a2: _h_Any,
+    ) -> None:
+        """Check the values, reduce them to what the wire keeps, set the slots.
+
+        Arguments are positional and ``_h_`` named, so no field name can shadow a name used here.
+        """
+        if type(_h_a0) is not str:
+            raise _h_chk.invalid("Category", "name", "string (str)", _h_a0)
+        if _h_a1 is _h_chk.MISSING:
+            _h_a1 = []
+        if type(_h_a1) is not list:
+            raise _h_chk.invalid("Category", "children", "array<com.example.shop.Category>", _h_a1)
+        for _h_x0 in _h_a1:
+            if not isinstance(_h_x0, Category):
+                raise _h_chk.invalid(
+                    "Category", "children", "array<com.example.shop.Category>", _h_a1
+                )
+        if not ((_h_a2 is None) or isinstance(_h_a2, Category)):
             raise _h_chk.invalid(
-                "Category", "parent", "null (None) | com.example.shop.Category", self.parent
+                "Category", "parent", "null (None) | com.example.shop.Category", _h_a2
             )
+        _h_s = _h_set_Category
+        _h_s[0](_h_self, _h_a0)
+        _h_s[1](_h_self, _h_a1)
+        _h_s[2](_h_self, _h_a2)
 
     def _h_enc(self, out: bytearray) -> None:
         _h_b = self.name.encode()
@@ -192,7 +306,7 @@ class Category(_h_Event):
         try:
             self._h_enc(out)
         except _h_chk.CONVERSION_ERRORS as exc:
-            self.__post_init__()
+            _h_dc.replace(self)
             raise _h_chk.unencodable("Category", exc) from exc
         return bytes(out)
 
@@ -216,11 +330,14 @@ class Category(_h_Event):
             _h_f2, pos = Category._h_read(data, pos)
         else:
             raise ValueError(f"union index {_h_u8} is out of range")
-        return cls(
-            name=_h_f0,
-            children=_h_f1,
-            parent=_h_f2,
-        ), pos
+        obj = cls.__new__(cls)
+        _h_init_Category(
+            obj,
+            _h_f0,
+            _h_f1,
+            _h_f2,
+        )
+        return obj, pos
 
     @classmethod
     def decode(cls, data: bytes) -> _h_Self:
@@ -244,6 +361,45 @@ class Category(_h_Event):
     @classmethod
     def from_dict(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         """Build an instance from plain values keyed by wire names, validating each."""
+        if type(mapping) is dict and _h_wire_Category.issuperset(mapping):
+            # One pass without a guard per field; a failure is retried field by field below,
+            # so its error names the field.
+            try:
+                obj = cls.__new__(cls)
+                _h_init_Category(
+                    obj,
+                    mapping["name"],
+                    (
+                        [
+                            (_h_x0 if isinstance(_h_x0, Category) else Category.from_dict(_h_x0))
+                            for _h_x0 in mapping["children"]
+                        ]
+                        if "children" in mapping
+                        else _h_chk.MISSING
+                    ),
+                    (
+                        (
+                            None
+                            if mapping["parent"] is None
+                            else (
+                                mapping["parent"]
+                                if isinstance(mapping["parent"], Category)
+                                else Category.from_dict(mapping["parent"])
+                            )
+                        )
+                        if "parent" in mapping
+                        else None
+                    ),
+                )
+            except _h_chk.EventValidationError:
+                raise
+            except _h_chk.CONVERSION_ERRORS:
+                return cls._h_from_dict_checked(mapping)
+            return obj
+        return cls._h_from_dict_checked(mapping)
+
+    @classmethod
+    def _h_from_dict_checked(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         m = _h_chk.check_mapping("Category", mapping, _h_wire_Category)
         kw: dict[str, _h_Any] = {}
         if "name" in m:
@@ -273,9 +429,15 @@ class Category(_h_Event):
 
 #: Wire names of Category's fields, for from_dict's unknown-key check.
 _h_wire_Category = frozenset(("name", "children", "parent"))
+#: Keyword arguments of Category, in field order.
+_h_args_Category = ("name", "children", "parent")
+#: Category's slot setters, which its frozen ``__setattr__`` does not intercept.
+_h_set_Category = _h_chk.slot_setters(Category, _h_args_Category)
+#: The constructor's body, bound once: a global is found faster than a class attribute.
+_h_init_Category = Category._h_init
 
 
-@_h_dc.dataclass(frozen=True, slots=True, kw_only=True)
+@_h_dc.dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Line(_h_Event):
     """Avro record com.example.shop.Line."""
 
@@ -292,13 +454,57 @@ class Line(_h_Event):
 
     unit_price: _h_m_com_example_common.Money
 
-    def __post_init__(self) -> None:
-        if type(self.sku) is not str:
-            raise _h_chk.invalid("Line", "sku", "string (str)", self.sku)
-        if not (type(self.quantity) is int and -2147483648 <= self.quantity <= 2147483647):
-            raise _h_chk.invalid("Line", "quantity", "int (int)", self.quantity)
-        if not isinstance(self.unit_price, _h_m_com_example_common.Money):
-            raise _h_chk.invalid("Line", "unit_price", "com.example.common.Money", self.unit_price)
+    if _h_typing.TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            sku: str,
+            quantity: int = 1,
+            unit_price: _h_m_com_example_common.Money,
+        ) -> None: ...
+
+    else:
+
+        def __init__(
+            self,
+            *,
+            sku=_h_chk.MISSING,
+            quantity=1,
+            unit_price=_h_chk.MISSING,
+            **_h_unknown,
+        ):
+            """Check every value (EventValidationError naming the field), then set the slots."""
+            if _h_unknown:
+                raise _h_chk.unknown_arguments("Line", _h_unknown, _h_args_Line)
+            _h_init_Line(
+                self,
+                sku,
+                quantity,
+                unit_price,
+            )
+
+    @staticmethod
+    def _h_init(
+        _h_self: Line,
+        _h_a0: _h_Any,
+        _h_a1: _h_Any,
+        _h_a2: _h_Any,
+    ) -> None:
+        """Check the values, reduce them to what the wire keeps, set the slots.
+
+        Arguments are positional and ``_h_`` named, so no field name can shadow a name used here.
+        """
+        if type(_h_a0) is not str:
+            raise _h_chk.invalid("Line", "sku", "string (str)", _h_a0)
+        if not (type(_h_a1) is int and -2147483648 <= _h_a1 <= 2147483647):
+            raise _h_chk.invalid("Line", "quantity", "int (int)", _h_a1)
+        if not isinstance(_h_a2, _h_m_com_example_common.Money):
+            raise _h_chk.invalid("Line", "unit_price", "com.example.common.Money", _h_a2)
+        _h_s = _h_set_Line
+        _h_s[0](_h_self, _h_a0)
+        _h_s[1](_h_self, _h_a1)
+        _h_s[2](_h_self, _h_a2)
 
     def _h_enc(self, out: bytearray) -> None:
         _h_b = self.sku.encode()
@@ -321,7 +527,7 @@ class Line(_h_Event):
         try:
             self._h_enc(out)
         except _h_chk.CONVERSION_ERRORS as exc:
-            self.__post_init__()
+            _h_dc.replace(self)
             raise _h_chk.unencodable("Line", exc) from exc
         return bytes(out)
 
@@ -330,11 +536,14 @@ class Line(_h_Event):
         _h_f0, pos = _h_bin.read_string(data, pos)
         _h_f1, pos = _h_bin.read_long(data, pos)
         _h_f2, pos = _h_m_com_example_common.Money._h_read(data, pos)
-        return cls(
-            sku=_h_f0,
-            quantity=_h_f1,
-            unit_price=_h_f2,
-        ), pos
+        obj = cls.__new__(cls)
+        _h_init_Line(
+            obj,
+            _h_f0,
+            _h_f1,
+            _h_f2,
+        )
+        return obj, pos
 
     @classmethod
     def decode(cls, data: bytes) -> _h_Self:
@@ -358,6 +567,30 @@ class Line(_h_Event):
     @classmethod
     def from_dict(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         """Build an instance from plain values keyed by wire names, validating each."""
+        if type(mapping) is dict and _h_wire_Line.issuperset(mapping):
+            # One pass without a guard per field; a failure is retried field by field below,
+            # so its error names the field.
+            try:
+                obj = cls.__new__(cls)
+                _h_init_Line(
+                    obj,
+                    mapping["sku"],
+                    mapping.get("quantity", 1),
+                    (
+                        mapping["unit_price"]
+                        if isinstance(mapping["unit_price"], _h_m_com_example_common.Money)
+                        else _h_m_com_example_common.Money.from_dict(mapping["unit_price"])
+                    ),
+                )
+            except _h_chk.EventValidationError:
+                raise
+            except _h_chk.CONVERSION_ERRORS:
+                return cls._h_from_dict_checked(mapping)
+            return obj
+        return cls._h_from_dict_checked(mapping)
+
+    @classmethod
+    def _h_from_dict_checked(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         m = _h_chk.check_mapping("Line", mapping, _h_wire_Line)
         kw: dict[str, _h_Any] = {}
         if "sku" in m:
@@ -382,9 +615,15 @@ class Line(_h_Event):
 
 #: Wire names of Line's fields, for from_dict's unknown-key check.
 _h_wire_Line = frozenset(("sku", "quantity", "unit_price"))
+#: Keyword arguments of Line, in field order.
+_h_args_Line = ("sku", "quantity", "unit_price")
+#: Line's slot setters, which its frozen ``__setattr__`` does not intercept.
+_h_set_Line = _h_chk.slot_setters(Line, _h_args_Line)
+#: The constructor's body, bound once: a global is found faster than a class attribute.
+_h_init_Line = Line._h_init
 
 
-@_h_dc.dataclass(frozen=True, slots=True, kw_only=True)
+@_h_dc.dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Order(_h_Event):
     """An order placed in the shop."""
 
@@ -427,66 +666,171 @@ class Order(_h_Event):
 
     priority: int = -1
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.id, _h_uuid.UUID):
-            raise _h_chk.invalid("Order", "id", "uuid.UUID [uuid]", self.id)
-        if not isinstance(self.total, _h_m_com_example_common.Money):
-            raise _h_chk.invalid("Order", "total", "com.example.common.Money", self.total)
-        if not isinstance(self.status, Status):
-            raise _h_chk.invalid("Order", "status", "com.example.shop.Status", self.status)
-        if not (type(self.lines) is list and all(isinstance(_h_x0, Line) for _h_x0 in self.lines)):
-            raise _h_chk.invalid("Order", "lines", "array<com.example.shop.Line>", self.lines)
-        if type(self.class_) is not str:
-            raise _h_chk.invalid("Order", "class", "string (str)", self.class_)
-        if not ((self.from_ is None) or (type(self.from_) is str)):
-            raise _h_chk.invalid("Order", "from", "null (None) | string (str)", self.from_)
-        if type(self.encode_) is not bool:
-            raise _h_chk.invalid("Order", "encode", "boolean (bool)", self.encode_)
-        if not (type(self.to_dict_) in (float, int) and _h_bin.fits_float(self.to_dict_)):
-            raise _h_chk.invalid("Order", "to_dict", "float (float)", self.to_dict_)
-        if not (
-            (self.ref is None)
-            or (type(self.ref) is str)
-            or (type(self.ref) is int and -9223372036854775808 <= self.ref <= 9223372036854775807)
+    if _h_typing.TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            id: _h_uuid.UUID,
+            total: _h_m_com_example_common.Money,
+            status: Status = Status.NEW,
+            lines: list[Line] = _h_chk.MISSING,
+            class_: str,
+            from_: str | None = None,
+            encode_: bool = False,
+            to_dict_: float = 0.5,
+            ref: str | int | None = None,
+            payment: Card | Transfer,
+            tags: dict[str, str] = _h_chk.MISSING,
+            scores: dict[str, list[float]] = _h_chk.MISSING,
+            gift: _h_m_com_example_common.Money | None = None,
+            checksum: bytes,
+            priority: int = -1,
+        ) -> None: ...
+
+    else:
+
+        def __init__(
+            self,
+            *,
+            id=_h_chk.MISSING,
+            total=_h_chk.MISSING,
+            status=Status.NEW,
+            lines=_h_chk.MISSING,
+            class_=_h_chk.MISSING,
+            from_=None,
+            encode_=False,
+            to_dict_=0.5,
+            ref=None,
+            payment=_h_chk.MISSING,
+            tags=_h_chk.MISSING,
+            scores=_h_chk.MISSING,
+            gift=None,
+            checksum=_h_chk.MISSING,
+            priority=-1,
+            **_h_unknown,
         ):
+            """Check every value (EventValidationError naming the field), then set the slots."""
+            if _h_unknown:
+                raise _h_chk.unknown_arguments("Order", _h_unknown, _h_args_Order)
+            _h_init_Order(
+                self,
+                id,
+                total,
+                status,
+                lines,
+                class_,
+                from_,
+                encode_,
+                to_dict_,
+                ref,
+                payment,
+                tags,
+                scores,
+                gift,
+                checksum,
+                priority,
+            )
+
+    @staticmethod
+    def _h_init(
+        _h_self: Order,
+        _h_a0: _h_Any,
+        _h_a1: _h_Any,
+        _h_a2: _h_Any,
+        _h_a3: _h_Any,
+        _h_a4: _h_Any,
+        _h_a5: _h_Any,
+        _h_a6: _h_Any,
+        _h_a7: _h_Any,
+        _h_a8: _h_Any,
+        _h_a9: _h_Any,
+        _h_a10: _h_Any,
+        _h_a11: _h_Any,
+        _h_a12: _h_Any,
+        _h_a13: _h_Any,
+        _h_a14: _h_Any,
+    ) -> None:
+        """Check the values, reduce them to what the wire keeps, set the slots.
+
+        Arguments are positional and ``_h_`` named, so no field name can shadow a name used here.
+        """
+        if not isinstance(_h_a0, _h_uuid.UUID):
+            raise _h_chk.invalid("Order", "id", "uuid.UUID [uuid]", _h_a0)
+        if not isinstance(_h_a1, _h_m_com_example_common.Money):
+            raise _h_chk.invalid("Order", "total", "com.example.common.Money", _h_a1)
+        if not isinstance(_h_a2, Status):
+            raise _h_chk.invalid("Order", "status", "com.example.shop.Status", _h_a2)
+        if _h_a3 is _h_chk.MISSING:
+            _h_a3 = []
+        if type(_h_a3) is not list:
+            raise _h_chk.invalid("Order", "lines", "array<com.example.shop.Line>", _h_a3)
+        for _h_x0 in _h_a3:
+            if not isinstance(_h_x0, Line):
+                raise _h_chk.invalid("Order", "lines", "array<com.example.shop.Line>", _h_a3)
+        if type(_h_a4) is not str:
+            raise _h_chk.invalid("Order", "class", "string (str)", _h_a4)
+        if not ((_h_a5 is None) or (type(_h_a5) is str)):
+            raise _h_chk.invalid("Order", "from", "null (None) | string (str)", _h_a5)
+        if type(_h_a6) is not bool:
+            raise _h_chk.invalid("Order", "encode", "boolean (bool)", _h_a6)
+        if not (type(_h_a7) in (float, int) and _h_bin.fits_float(_h_a7)):
+            raise _h_chk.invalid("Order", "to_dict", "float (float)", _h_a7)
+        if _h_bin.round_float(_h_a7) != _h_a7:
+            _h_a7 = _h_bin.round_float(_h_a7)
+        if not (
+            (_h_a8 is None)
+            or (type(_h_a8) is str)
+            or (type(_h_a8) is int and -9223372036854775808 <= _h_a8 <= 9223372036854775807)
+        ):
+            raise _h_chk.invalid("Order", "ref", "null (None) | string (str) | long (int)", _h_a8)
+        if not isinstance(_h_a9, (Card, Transfer)):
             raise _h_chk.invalid(
-                "Order", "ref", "null (None) | string (str) | long (int)", self.ref
+                "Order", "payment", "com.example.shop.Card | com.example.shop.Transfer", _h_a9
             )
-        if not isinstance(self.payment, (Card, Transfer)):
-            raise _h_chk.invalid(
-                "Order",
-                "payment",
-                "com.example.shop.Card | com.example.shop.Transfer",
-                self.payment,
-            )
-        if not (
-            type(self.tags) is dict
-            and all(type(_h_k0) is str and type(_h_x0) is str for _h_k0, _h_x0 in self.tags.items())
-        ):
-            raise _h_chk.invalid("Order", "tags", "map<string (str)>", self.tags)
-        if not (
-            type(self.scores) is dict
-            and all(
-                type(_h_k0) is str
-                and type(_h_x0) is list
-                and all(type(_h_x1) in (float, int) for _h_x1 in _h_x0)
-                for _h_k0, _h_x0 in self.scores.items()
-            )
-        ):
-            raise _h_chk.invalid("Order", "scores", "map<array<double (float)>>", self.scores)
-        if not ((self.gift is None) or isinstance(self.gift, _h_m_com_example_common.Money)):
-            raise _h_chk.invalid(
-                "Order", "gift", "null (None) | com.example.common.Money", self.gift
-            )
-        if not (type(self.checksum) is bytes and len(self.checksum) == 16):
-            raise _h_chk.invalid("Order", "checksum", "bytes of length 16", self.checksum)
-        if not (
-            type(self.priority) is int
-            and -9223372036854775808 <= self.priority <= 9223372036854775807
-        ):
-            raise _h_chk.invalid("Order", "priority", "long (int)", self.priority)
-        if _h_bin.round_float(self.to_dict_) != self.to_dict_:
-            object.__setattr__(self, "to_dict_", _h_bin.round_float(self.to_dict_))
+        if _h_a10 is _h_chk.MISSING:
+            _h_a10 = {"source": "web"}
+        if type(_h_a10) is not dict:
+            raise _h_chk.invalid("Order", "tags", "map<string (str)>", _h_a10)
+        for _h_k0, _h_x0 in _h_a10.items():
+            if type(_h_k0) is not str:
+                raise _h_chk.invalid("Order", "tags", "map<string (str)>", _h_a10)
+            if type(_h_x0) is not str:
+                raise _h_chk.invalid("Order", "tags", "map<string (str)>", _h_a10)
+        if _h_a11 is _h_chk.MISSING:
+            _h_a11 = {}
+        if type(_h_a11) is not dict:
+            raise _h_chk.invalid("Order", "scores", "map<array<double (float)>>", _h_a11)
+        for _h_k0, _h_x0 in _h_a11.items():
+            if type(_h_k0) is not str:
+                raise _h_chk.invalid("Order", "scores", "map<array<double (float)>>", _h_a11)
+            if type(_h_x0) is not list:
+                raise _h_chk.invalid("Order", "scores", "map<array<double (float)>>", _h_a11)
+            for _h_x1 in _h_x0:
+                if type(_h_x1) not in (float, int):
+                    raise _h_chk.invalid("Order", "scores", "map<array<double (float)>>", _h_a11)
+        if not ((_h_a12 is None) or isinstance(_h_a12, _h_m_com_example_common.Money)):
+            raise _h_chk.invalid("Order", "gift", "null (None) | com.example.common.Money", _h_a12)
+        if not (type(_h_a13) is bytes and len(_h_a13) == 16):
+            raise _h_chk.invalid("Order", "checksum", "bytes of length 16", _h_a13)
+        if not (type(_h_a14) is int and -9223372036854775808 <= _h_a14 <= 9223372036854775807):
+            raise _h_chk.invalid("Order", "priority", "long (int)", _h_a14)
+        _h_s = _h_set_Order
+        _h_s[0](_h_self, _h_a0)
+        _h_s[1](_h_self, _h_a1)
+        _h_s[2](_h_self, _h_a2)
+        _h_s[3](_h_self, _h_a3)
+        _h_s[4](_h_self, _h_a4)
+        _h_s[5](_h_self, _h_a5)
+        _h_s[6](_h_self, _h_a6)
+        _h_s[7](_h_self, _h_a7)
+        _h_s[8](_h_self, _h_a8)
+        _h_s[9](_h_self, _h_a9)
+        _h_s[10](_h_self, _h_a10)
+        _h_s[11](_h_self, _h_a11)
+        _h_s[12](_h_self, _h_a12)
+        _h_s[13](_h_self, _h_a13)
+        _h_s[14](_h_self, _h_a14)
 
     def _h_enc(self, out: bytearray) -> None:
         _h_bin.write_string(out, str(self.id))
@@ -613,7 +957,7 @@ class Order(_h_Event):
         try:
             self._h_enc(out)
         except _h_chk.CONVERSION_ERRORS as exc:
-            self.__post_init__()
+            _h_dc.replace(self)
             raise _h_chk.unencodable("Order", exc) from exc
         return bytes(out)
 
@@ -703,23 +1047,26 @@ class Order(_h_Event):
             raise ValueError(f"union index {_h_u46} is out of range")
         _h_f13, pos = _h_bin.read_fixed(data, pos, 16)
         _h_f14, pos = _h_bin.read_long(data, pos)
-        return cls(
-            id=_h_f0,
-            total=_h_f1,
-            status=_h_f2,
-            lines=_h_f3,
-            class_=_h_f4,
-            from_=_h_f5,
-            encode_=_h_f6,
-            to_dict_=_h_f7,
-            ref=_h_f8,
-            payment=_h_f9,
-            tags=_h_f10,
-            scores=_h_f11,
-            gift=_h_f12,
-            checksum=_h_f13,
-            priority=_h_f14,
-        ), pos
+        obj = cls.__new__(cls)
+        _h_init_Order(
+            obj,
+            _h_f0,
+            _h_f1,
+            _h_f2,
+            _h_f3,
+            _h_f4,
+            _h_f5,
+            _h_f6,
+            _h_f7,
+            _h_f8,
+            _h_f9,
+            _h_f10,
+            _h_f11,
+            _h_f12,
+            _h_f13,
+            _h_f14,
+        )
+        return obj, pos
 
     @classmethod
     def decode(cls, data: bytes) -> _h_Self:
@@ -765,6 +1112,87 @@ class Order(_h_Event):
     @classmethod
     def from_dict(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         """Build an instance from plain values keyed by wire names, validating each."""
+        if type(mapping) is dict and _h_wire_Order.issuperset(mapping):
+            # One pass without a guard per field; a failure is retried field by field below,
+            # so its error names the field.
+            try:
+                obj = cls.__new__(cls)
+                _h_init_Order(
+                    obj,
+                    mapping["id"],
+                    (
+                        mapping["total"]
+                        if isinstance(mapping["total"], _h_m_com_example_common.Money)
+                        else _h_m_com_example_common.Money.from_dict(mapping["total"])
+                    ),
+                    (Status(mapping["status"]) if "status" in mapping else Status.NEW),
+                    (
+                        [
+                            (_h_x0 if isinstance(_h_x0, Line) else Line.from_dict(_h_x0))
+                            for _h_x0 in mapping["lines"]
+                        ]
+                        if "lines" in mapping
+                        else _h_chk.MISSING
+                    ),
+                    mapping["class"],
+                    mapping.get("from", None),
+                    mapping.get("encode", False),
+                    mapping.get("to_dict", 0.5),
+                    mapping.get("ref", None),
+                    (
+                        None
+                        if mapping["payment"] is None
+                        else _h_chk.by_type(
+                            mapping["payment"],
+                            (
+                                (
+                                    lambda _h_x0: isinstance(_h_x0, (Card, _h_Mapping)),
+                                    lambda _h_x0: (
+                                        _h_x0 if isinstance(_h_x0, Card) else Card.from_dict(_h_x0)
+                                    ),
+                                ),
+                                (
+                                    lambda _h_x0: isinstance(_h_x0, (Transfer, _h_Mapping)),
+                                    lambda _h_x0: (
+                                        _h_x0
+                                        if isinstance(_h_x0, Transfer)
+                                        else Transfer.from_dict(_h_x0)
+                                    ),
+                                ),
+                            ),
+                        )
+                    ),
+                    (dict(mapping["tags"]) if "tags" in mapping else _h_chk.MISSING),
+                    (
+                        {_h_k0: list(_h_x0) for _h_k0, _h_x0 in mapping["scores"].items()}
+                        if "scores" in mapping
+                        else _h_chk.MISSING
+                    ),
+                    (
+                        (
+                            None
+                            if mapping["gift"] is None
+                            else (
+                                mapping["gift"]
+                                if isinstance(mapping["gift"], _h_m_com_example_common.Money)
+                                else _h_m_com_example_common.Money.from_dict(mapping["gift"])
+                            )
+                        )
+                        if "gift" in mapping
+                        else None
+                    ),
+                    mapping["checksum"],
+                    mapping.get("priority", -1),
+                )
+            except _h_chk.EventValidationError:
+                raise
+            except _h_chk.CONVERSION_ERRORS:
+                return cls._h_from_dict_checked(mapping)
+            return obj
+        return cls._h_from_dict_checked(mapping)
+
+    @classmethod
+    def _h_from_dict_checked(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         m = _h_chk.check_mapping("Order", mapping, _h_wire_Order)
         kw: dict[str, _h_Any] = {}
         if "id" in m:
@@ -882,9 +1310,31 @@ _h_wire_Order = frozenset(
         "priority",
     )
 )
+#: Keyword arguments of Order, in field order.
+_h_args_Order = (
+    "id",
+    "total",
+    "status",
+    "lines",
+    "class_",
+    "from_",
+    "encode_",
+    "to_dict_",
+    "ref",
+    "payment",
+    "tags",
+    "scores",
+    "gift",
+    "checksum",
+    "priority",
+)
+#: Order's slot setters, which its frozen ``__setattr__`` does not intercept.
+_h_set_Order = _h_chk.slot_setters(Order, _h_args_Order)
+#: The constructor's body, bound once: a global is found faster than a class attribute.
+_h_init_Order = Order._h_init
 
 
-@_h_dc.dataclass(frozen=True, slots=True, kw_only=True)
+@_h_dc.dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Timing(_h_Event):
     """Every logical type herald maps."""
 
@@ -921,90 +1371,141 @@ class Timing(_h_Event):
 
     maybe_at: _h_dt.datetime | None = None
 
-    def __post_init__(self) -> None:
-        if not (
-            isinstance(self.price, _h_decimal.Decimal) and _h_log.decimal_fits(self.price, 9, 3)
+    if _h_typing.TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            price: _h_decimal.Decimal,
+            fixed_price: _h_decimal.Decimal,
+            day: _h_dt.date = _h_chk.MISSING,
+            at_millis: _h_dt.time,
+            at_micros: _h_dt.time,
+            ts_millis: _h_dt.datetime = _h_chk.MISSING,
+            ts_micros: _h_dt.datetime,
+            local_millis: _h_dt.datetime,
+            local_micros: _h_dt.datetime,
+            trace: _h_uuid.UUID = _h_chk.MISSING,
+            maybe_at: _h_dt.datetime | None = None,
+        ) -> None: ...
+
+    else:
+
+        def __init__(
+            self,
+            *,
+            price=_h_chk.MISSING,
+            fixed_price=_h_chk.MISSING,
+            day=_h_chk.MISSING,
+            at_millis=_h_chk.MISSING,
+            at_micros=_h_chk.MISSING,
+            ts_millis=_h_chk.MISSING,
+            ts_micros=_h_chk.MISSING,
+            local_millis=_h_chk.MISSING,
+            local_micros=_h_chk.MISSING,
+            trace=_h_chk.MISSING,
+            maybe_at=None,
+            **_h_unknown,
         ):
-            raise _h_chk.invalid("Timing", "price", "decimal.Decimal [decimal(9,3)]", self.price)
+            """Check every value (EventValidationError naming the field), then set the slots."""
+            if _h_unknown:
+                raise _h_chk.unknown_arguments("Timing", _h_unknown, _h_args_Timing)
+            _h_init_Timing(
+                self,
+                price,
+                fixed_price,
+                day,
+                at_millis,
+                at_micros,
+                ts_millis,
+                ts_micros,
+                local_millis,
+                local_micros,
+                trace,
+                maybe_at,
+            )
+
+    @staticmethod
+    def _h_init(
+        _h_self: Timing,
+        _h_a0: _h_Any,
+        _h_a1: _h_Any,
+        _h_a2: _h_Any,
+        _h_a3: _h_Any,
+        _h_a4: _h_Any,
+        _h_a5: _h_Any,
+        _h_a6: _h_Any,
+        _h_a7: _h_Any,
+        _h_a8: _h_Any,
+        _h_a9: _h_Any,
+        _h_a10: _h_Any,
+    ) -> None:
+        """Check the values, reduce them to what the wire keeps, set the slots.
+
+        Arguments are positional and ``_h_`` named, so no field name can shadow a name used here.
+        """
+        if not (isinstance(_h_a0, _h_decimal.Decimal) and _h_log.decimal_fits(_h_a0, 9, 3)):
+            raise _h_chk.invalid("Timing", "price", "decimal.Decimal [decimal(9,3)]", _h_a0)
+        if not (isinstance(_h_a1, _h_decimal.Decimal) and _h_log.decimal_fits(_h_a1, 18, 4)):
+            raise _h_chk.invalid("Timing", "fixed_price", "decimal.Decimal [decimal(18,4)]", _h_a1)
+        if _h_a2 is _h_chk.MISSING:
+            _h_a2 = _h_dt.date(2022, 1, 8)
+        if type(_h_a2) is not _h_dt.date:
+            raise _h_chk.invalid("Timing", "day", "datetime.date [date]", _h_a2)
+        if type(_h_a3) is not _h_dt.time:
+            raise _h_chk.invalid("Timing", "at_millis", "datetime.time [time-millis]", _h_a3)
+        if _h_a3.microsecond % 1000:
+            _h_a3 = _h_a3.replace(microsecond=_h_a3.microsecond // 1000 * 1000)
+        if type(_h_a4) is not _h_dt.time:
+            raise _h_chk.invalid("Timing", "at_micros", "datetime.time [time-micros]", _h_a4)
+        if _h_a5 is _h_chk.MISSING:
+            _h_a5 = _h_dt.datetime(1970, 1, 1, 0, 0, 0, 0, tzinfo=_h_dt.UTC)
+        if not (isinstance(_h_a5, _h_dt.datetime) and _h_a5.utcoffset() is not None):
+            raise _h_chk.invalid(
+                "Timing", "ts_millis", "timezone-aware datetime.datetime [timestamp-millis]", _h_a5
+            )
+        if _h_a5.microsecond % 1000:
+            _h_a5 = _h_a5 - _h_log.SUB_MILLI[_h_a5.microsecond % 1000]
+        if not (isinstance(_h_a6, _h_dt.datetime) and _h_a6.utcoffset() is not None):
+            raise _h_chk.invalid(
+                "Timing", "ts_micros", "timezone-aware datetime.datetime [timestamp-micros]", _h_a6
+            )
+        if not (isinstance(_h_a7, _h_dt.datetime) and _h_a7.tzinfo is None):
+            raise _h_chk.invalid(
+                "Timing", "local_millis", "naive datetime.datetime [local-timestamp-millis]", _h_a7
+            )
+        if _h_a7.microsecond % 1000:
+            _h_a7 = _h_a7 - _h_log.SUB_MILLI[_h_a7.microsecond % 1000]
+        if not (isinstance(_h_a8, _h_dt.datetime) and _h_a8.tzinfo is None):
+            raise _h_chk.invalid(
+                "Timing", "local_micros", "naive datetime.datetime [local-timestamp-micros]", _h_a8
+            )
+        if _h_a9 is _h_chk.MISSING:
+            _h_a9 = _h_uuid.UUID("00000000-0000-0000-0000-000000000001")
+        if not isinstance(_h_a9, _h_uuid.UUID):
+            raise _h_chk.invalid("Timing", "trace", "uuid.UUID [uuid]", _h_a9)
         if not (
-            isinstance(self.fixed_price, _h_decimal.Decimal)
-            and _h_log.decimal_fits(self.fixed_price, 18, 4)
-        ):
-            raise _h_chk.invalid(
-                "Timing", "fixed_price", "decimal.Decimal [decimal(18,4)]", self.fixed_price
-            )
-        if type(self.day) is not _h_dt.date:
-            raise _h_chk.invalid("Timing", "day", "datetime.date [date]", self.day)
-        if type(self.at_millis) is not _h_dt.time:
-            raise _h_chk.invalid(
-                "Timing", "at_millis", "datetime.time [time-millis]", self.at_millis
-            )
-        if type(self.at_micros) is not _h_dt.time:
-            raise _h_chk.invalid(
-                "Timing", "at_micros", "datetime.time [time-micros]", self.at_micros
-            )
-        if not (
-            isinstance(self.ts_millis, _h_dt.datetime) and self.ts_millis.utcoffset() is not None
-        ):
-            raise _h_chk.invalid(
-                "Timing",
-                "ts_millis",
-                "timezone-aware datetime.datetime [timestamp-millis]",
-                self.ts_millis,
-            )
-        if not (
-            isinstance(self.ts_micros, _h_dt.datetime) and self.ts_micros.utcoffset() is not None
-        ):
-            raise _h_chk.invalid(
-                "Timing",
-                "ts_micros",
-                "timezone-aware datetime.datetime [timestamp-micros]",
-                self.ts_micros,
-            )
-        if not (isinstance(self.local_millis, _h_dt.datetime) and self.local_millis.tzinfo is None):
-            raise _h_chk.invalid(
-                "Timing",
-                "local_millis",
-                "naive datetime.datetime [local-timestamp-millis]",
-                self.local_millis,
-            )
-        if not (isinstance(self.local_micros, _h_dt.datetime) and self.local_micros.tzinfo is None):
-            raise _h_chk.invalid(
-                "Timing",
-                "local_micros",
-                "naive datetime.datetime [local-timestamp-micros]",
-                self.local_micros,
-            )
-        if not isinstance(self.trace, _h_uuid.UUID):
-            raise _h_chk.invalid("Timing", "trace", "uuid.UUID [uuid]", self.trace)
-        if not (
-            (self.maybe_at is None)
-            or (isinstance(self.maybe_at, _h_dt.datetime) and self.maybe_at.utcoffset() is not None)
+            (_h_a10 is None)
+            or (isinstance(_h_a10, _h_dt.datetime) and _h_a10.utcoffset() is not None)
         ):
             raise _h_chk.invalid(
                 "Timing",
                 "maybe_at",
                 "null (None) | timezone-aware datetime.datetime [timestamp-micros]",
-                self.maybe_at,
+                _h_a10,
             )
-        if self.at_millis.microsecond % 1000:
-            object.__setattr__(
-                self,
-                "at_millis",
-                self.at_millis.replace(microsecond=self.at_millis.microsecond // 1000 * 1000),
-            )
-        if self.ts_millis.microsecond % 1000:
-            object.__setattr__(
-                self,
-                "ts_millis",
-                self.ts_millis.replace(microsecond=self.ts_millis.microsecond // 1000 * 1000),
-            )
-        if self.local_millis.microsecond % 1000:
-            object.__setattr__(
-                self,
-                "local_millis",
-                self.local_millis.replace(microsecond=self.local_millis.microsecond // 1000 * 1000),
-            )
+        _h_s = _h_set_Timing
+        _h_s[0](_h_self, _h_a0)
+        _h_s[1](_h_self, _h_a1)
+        _h_s[2](_h_self, _h_a2)
+        _h_s[3](_h_self, _h_a3)
+        _h_s[4](_h_self, _h_a4)
+        _h_s[5](_h_self, _h_a5)
+        _h_s[6](_h_self, _h_a6)
+        _h_s[7](_h_self, _h_a7)
+        _h_s[8](_h_self, _h_a8)
+        _h_s[9](_h_self, _h_a9)
+        _h_s[10](_h_self, _h_a10)
 
     def _h_enc(self, out: bytearray) -> None:
         _h_bin.write_bytes(out, _h_log.decimal_bytes(self.price, 3))
@@ -1029,7 +1530,7 @@ class Timing(_h_Event):
         try:
             self._h_enc(out)
         except _h_chk.CONVERSION_ERRORS as exc:
-            self.__post_init__()
+            _h_dc.replace(self)
             raise _h_chk.unencodable("Timing", exc) from exc
         return bytes(out)
 
@@ -1064,19 +1565,22 @@ class Timing(_h_Event):
             _h_f10 = _h_log.to_timestamp_micros(_h_r61)
         else:
             raise ValueError(f"union index {_h_u60} is out of range")
-        return cls(
-            price=_h_f0,
-            fixed_price=_h_f1,
-            day=_h_f2,
-            at_millis=_h_f3,
-            at_micros=_h_f4,
-            ts_millis=_h_f5,
-            ts_micros=_h_f6,
-            local_millis=_h_f7,
-            local_micros=_h_f8,
-            trace=_h_f9,
-            maybe_at=_h_f10,
-        ), pos
+        obj = cls.__new__(cls)
+        _h_init_Timing(
+            obj,
+            _h_f0,
+            _h_f1,
+            _h_f2,
+            _h_f3,
+            _h_f4,
+            _h_f5,
+            _h_f6,
+            _h_f7,
+            _h_f8,
+            _h_f9,
+            _h_f10,
+        )
+        return obj, pos
 
     @classmethod
     def decode(cls, data: bytes) -> _h_Self:
@@ -1108,6 +1612,34 @@ class Timing(_h_Event):
     @classmethod
     def from_dict(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         """Build an instance from plain values keyed by wire names, validating each."""
+        if type(mapping) is dict and _h_wire_Timing.issuperset(mapping):
+            # One pass without a guard per field; a failure is retried field by field below,
+            # so its error names the field.
+            try:
+                obj = cls.__new__(cls)
+                _h_init_Timing(
+                    obj,
+                    mapping["price"],
+                    mapping["fixed_price"],
+                    mapping.get("day", _h_chk.MISSING),
+                    mapping["at_millis"],
+                    mapping["at_micros"],
+                    mapping.get("ts_millis", _h_chk.MISSING),
+                    mapping["ts_micros"],
+                    mapping["local_millis"],
+                    mapping["local_micros"],
+                    mapping.get("trace", _h_chk.MISSING),
+                    mapping.get("maybe_at", None),
+                )
+            except _h_chk.EventValidationError:
+                raise
+            except _h_chk.CONVERSION_ERRORS:
+                return cls._h_from_dict_checked(mapping)
+            return obj
+        return cls._h_from_dict_checked(mapping)
+
+    @classmethod
+    def _h_from_dict_checked(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         m = _h_chk.check_mapping("Timing", mapping, _h_wire_Timing)
         kw: dict[str, _h_Any] = {}
         if "price" in m:
@@ -1176,9 +1708,27 @@ _h_wire_Timing = frozenset(
         "maybe_at",
     )
 )
+#: Keyword arguments of Timing, in field order.
+_h_args_Timing = (
+    "price",
+    "fixed_price",
+    "day",
+    "at_millis",
+    "at_micros",
+    "ts_millis",
+    "ts_micros",
+    "local_millis",
+    "local_micros",
+    "trace",
+    "maybe_at",
+)
+#: Timing's slot setters, which its frozen ``__setattr__`` does not intercept.
+_h_set_Timing = _h_chk.slot_setters(Timing, _h_args_Timing)
+#: The constructor's body, bound once: a global is found faster than a class attribute.
+_h_init_Timing = Timing._h_init
 
 
-@_h_dc.dataclass(frozen=True, slots=True, kw_only=True)
+@_h_dc.dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Transfer(_h_Event):
     """Avro record com.example.shop.Transfer."""
 
@@ -1193,11 +1743,50 @@ class Transfer(_h_Event):
 
     raw: bytes = b"\x00\xff"
 
-    def __post_init__(self) -> None:
-        if type(self.iban) is not str:
-            raise _h_chk.invalid("Transfer", "iban", "string (str)", self.iban)
-        if type(self.raw) is not bytes:
-            raise _h_chk.invalid("Transfer", "raw", "bytes (bytes)", self.raw)
+    if _h_typing.TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            iban: str,
+            raw: bytes = b"\x00\xff",
+        ) -> None: ...
+
+    else:
+
+        def __init__(
+            self,
+            *,
+            iban=_h_chk.MISSING,
+            raw=b"\x00\xff",
+            **_h_unknown,
+        ):
+            """Check every value (EventValidationError naming the field), then set the slots."""
+            if _h_unknown:
+                raise _h_chk.unknown_arguments("Transfer", _h_unknown, _h_args_Transfer)
+            _h_init_Transfer(
+                self,
+                iban,
+                raw,
+            )
+
+    @staticmethod
+    def _h_init(
+        _h_self: Transfer,
+        _h_a0: _h_Any,
+        _h_a1: _h_Any,
+    ) -> None:
+        """Check the values, reduce them to what the wire keeps, set the slots.
+
+        Arguments are positional and ``_h_`` named, so no field name can shadow a name used here.
+        """
+        if type(_h_a0) is not str:
+            raise _h_chk.invalid("Transfer", "iban", "string (str)", _h_a0)
+        if type(_h_a1) is not bytes:
+            raise _h_chk.invalid("Transfer", "raw", "bytes (bytes)", _h_a1)
+        _h_s = _h_set_Transfer
+        _h_s[0](_h_self, _h_a0)
+        _h_s[1](_h_self, _h_a1)
 
     def _h_enc(self, out: bytearray) -> None:
         _h_b = self.iban.encode()
@@ -1215,7 +1804,7 @@ class Transfer(_h_Event):
         try:
             self._h_enc(out)
         except _h_chk.CONVERSION_ERRORS as exc:
-            self.__post_init__()
+            _h_dc.replace(self)
             raise _h_chk.unencodable("Transfer", exc) from exc
         return bytes(out)
 
@@ -1223,10 +1812,13 @@ class Transfer(_h_Event):
     def _h_read(cls, data: bytes, pos: int) -> tuple[_h_Self, int]:
         _h_f0, pos = _h_bin.read_string(data, pos)
         _h_f1, pos = _h_bin.read_bytes(data, pos)
-        return cls(
-            iban=_h_f0,
-            raw=_h_f1,
-        ), pos
+        obj = cls.__new__(cls)
+        _h_init_Transfer(
+            obj,
+            _h_f0,
+            _h_f1,
+        )
+        return obj, pos
 
     @classmethod
     def decode(cls, data: bytes) -> _h_Self:
@@ -1249,6 +1841,25 @@ class Transfer(_h_Event):
     @classmethod
     def from_dict(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         """Build an instance from plain values keyed by wire names, validating each."""
+        if type(mapping) is dict and _h_wire_Transfer.issuperset(mapping):
+            # One pass without a guard per field; a failure is retried field by field below,
+            # so its error names the field.
+            try:
+                obj = cls.__new__(cls)
+                _h_init_Transfer(
+                    obj,
+                    mapping["iban"],
+                    mapping.get("raw", b"\x00\xff"),
+                )
+            except _h_chk.EventValidationError:
+                raise
+            except _h_chk.CONVERSION_ERRORS:
+                return cls._h_from_dict_checked(mapping)
+            return obj
+        return cls._h_from_dict_checked(mapping)
+
+    @classmethod
+    def _h_from_dict_checked(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         m = _h_chk.check_mapping("Transfer", mapping, _h_wire_Transfer)
         kw: dict[str, _h_Any] = {}
         if "iban" in m:
@@ -1264,3 +1875,9 @@ class Transfer(_h_Event):
 
 #: Wire names of Transfer's fields, for from_dict's unknown-key check.
 _h_wire_Transfer = frozenset(("iban", "raw"))
+#: Keyword arguments of Transfer, in field order.
+_h_args_Transfer = ("iban", "raw")
+#: Transfer's slot setters, which its frozen ``__setattr__`` does not intercept.
+_h_set_Transfer = _h_chk.slot_setters(Transfer, _h_args_Transfer)
+#: The constructor's body, bound once: a global is found faster than a class attribute.
+_h_init_Transfer = Transfer._h_init
