@@ -6,7 +6,19 @@ the path is about settings (the presets). A round produces ``events`` messages, 
 counts only the messages the broker acknowledged; :func:`benchmarks.harness.interleave` runs
 the rounds A B C …, rotating the order.
 
-Paths (names as in ``results/latest.json``):
+Paths (names as in ``results/latest.json``). The end-to-end paths build every event inside the
+clock, from field values prepared before it, as a service builds what it publishes:
+
+- ``herald_avro_e2e`` / ``herald_avro_batch_e2e``: the keyword constructors (``OrderPlaced`` and
+  its ``LineItem`` records) + ``publish`` / ``publish_many``;
+- ``herald_avro_from_dict_e2e``: ``OrderPlaced.from_dict`` of the wire-named dict + ``publish``;
+- ``confluent_avro_e2e``: the dict built from the same values + ``AvroSerializer`` + ``produce``;
+- ``herald_protobuf_e2e``: ``PaymentAuthorized(...)`` with its ``Money`` + ``publish``;
+- ``confluent_protobuf_e2e``: the protoc message built from the same values +
+  ``ProtobufSerializer`` + ``produce``.
+
+The pre-built paths hand over events, dicts or messages built before the clock starts, so they
+leave out what building costs:
 
 - ``raw``: pre-serialized bytes with ``Producer.produce`` — the ceiling;
 - ``herald_avro`` / ``herald_avro_batch``: ``Publisher.publish`` / ``publish_many`` of typed
@@ -56,6 +68,12 @@ NO_BATCHING: dict[str, Any] = {
 #: Path name → what it measures, for the report.
 DESCRIPTIONS: dict[str, str] = {
     "raw": "(a) pre-serialized bytes, Producer.produce",
+    "herald_avro_e2e": "e2e: herald keyword constructors + Publisher.publish, Avro",
+    "herald_avro_batch_e2e": "e2e: herald keyword constructors + Publisher.publish_many, Avro",
+    "herald_avro_from_dict_e2e": "e2e: herald from_dict of the wire-named dict + publish, Avro",
+    "confluent_avro_e2e": "e2e: build the dict + AvroSerializer + Producer.produce",
+    "herald_protobuf_e2e": "e2e: herald keyword constructor + Publisher.publish, Protobuf",
+    "confluent_protobuf_e2e": "e2e: build the protoc message + ProtobufSerializer + produce",
     "herald_avro": "(b) herald Publisher.publish, typed Avro event",
     "herald_avro_batch": "(c) herald Publisher.publish_many, typed Avro events",
     "confluent_avro": "(d) AvroSerializer + Producer.produce",
@@ -71,6 +89,12 @@ DESCRIPTIONS: dict[str, str] = {
 #: The presets' own comparison (throughput vs no batching) is one of the report's targets.
 BASELINES: dict[str, str] = {
     "raw": "confluent_avro",
+    "herald_avro_e2e": "confluent_avro_e2e",
+    "herald_avro_batch_e2e": "confluent_avro_e2e",
+    "herald_avro_from_dict_e2e": "confluent_avro_e2e",
+    "confluent_avro_e2e": "confluent_avro_e2e",
+    "herald_protobuf_e2e": "confluent_protobuf_e2e",
+    "confluent_protobuf_e2e": "confluent_protobuf_e2e",
     "herald_avro": "confluent_avro",
     "herald_avro_batch": "confluent_avro",
     "confluent_avro": "confluent_avro",
@@ -549,9 +573,226 @@ def no_batching_path(bench: Bench) -> Measured:
     )
 
 
+# ---------------------------------------------------------------------------- end-to-end paths
+def _avro_size(bench: Bench) -> float:
+    return _mean_size(bench.order_keys, [b"\0" * 5 + body for body in _avro_bodies(bench)])
+
+
+def _timed_herald(
+    bench: Bench, pub: Any, count: int, size: float, body: Callable[[], None]
+) -> Measured:
+    """A round of ``body`` (which builds and publishes ``count`` events) until flush returns."""
+    tally = pub.tally
+    seen = [tally.delivered]
+
+    def run() -> Sample:
+        began = time.perf_counter()
+        body()
+        pub.flush(FLUSH_TIMEOUT_S)
+        seconds = time.perf_counter() - began
+        delivered = tally.delivered - seen[0]
+        seen[0] = tally.delivered
+        return Sample(count, delivered, int(delivered * size), seconds)
+
+    return Measured(run, lambda: pub.close(10.0))
+
+
+def _herald_e2e_publisher(bench: Bench, name: str, full_name: str) -> tuple[Any, type[Any], str]:
+    cls = bench.event_class(full_name)
+    topic = bench.topics.create(name)
+    pub = _publisher(bench, "safe")
+    pub.preload(cls, topics=[topic])
+    return pub, cls, topic
+
+
+def herald_avro_e2e_path(bench: Bench) -> Measured:
+    """OrderPlaced and its LineItems from their keyword constructors, then publish."""
+    pub, order, topic = _herald_e2e_publisher(bench, "herald_avro_e2e", workload.ORDER_NAME)
+    item, currency = workload.order_parts(order)
+    pairs = repeat(
+        list(zip(workload.order_values(bench.orders, currency), bench.order_keys, strict=True)),
+        bench.events,
+    )
+
+    def body() -> None:
+        publish = pub.publish
+        for (oid, cid, seq, at, total, cur, coupon, lines, attrs), key in pairs:
+            event = order(
+                order_id=oid,
+                customer_id=cid,
+                sequence=seq,
+                placed_at=at,
+                total_amount=total,
+                currency=cur,
+                coupon_code=coupon,
+                items=[item(sku=sku, quantity=qty, unit_price=price) for sku, qty, price in lines],
+                attributes=attrs,
+            )
+            publish(event, key=key, topic=topic)
+
+    return _timed_herald(bench, pub, len(pairs), _avro_size(bench), body)
+
+
+def herald_avro_batch_e2e_path(bench: Bench) -> Measured:
+    """A chunk of BATCH events from their keyword constructors, then one publish_many."""
+    pub, order, topic = _herald_e2e_publisher(bench, "herald_avro_batch_e2e", workload.ORDER_NAME)
+    item, currency = workload.order_parts(order)
+    values = repeat(workload.order_values(bench.orders, currency), bench.events)
+    keys = repeat(bench.order_keys, bench.events)
+    chunks = [(values[i : i + BATCH], keys[i : i + BATCH]) for i in range(0, len(values), BATCH)]
+
+    def body() -> None:
+        publish_many = pub.publish_many
+        for chunk, chunk_keys in chunks:
+            events = [
+                order(
+                    order_id=oid,
+                    customer_id=cid,
+                    sequence=seq,
+                    placed_at=at,
+                    total_amount=total,
+                    currency=cur,
+                    coupon_code=coupon,
+                    items=[item(sku=sku, quantity=qty, unit_price=p) for sku, qty, p in lines],
+                    attributes=attrs,
+                )
+                for oid, cid, seq, at, total, cur, coupon, lines, attrs in chunk
+            ]
+            publish_many(events, keys=chunk_keys, topic=topic)
+
+    return _timed_herald(bench, pub, len(values), _avro_size(bench), body)
+
+
+def herald_avro_from_dict_e2e_path(bench: Bench) -> Measured:
+    """OrderPlaced.from_dict of the wire-named dict (the serializer's input), then publish."""
+    name = "herald_avro_from_dict_e2e"
+    pub, order, topic = _herald_e2e_publisher(bench, name, workload.ORDER_NAME)
+    pairs = repeat(list(zip(bench.orders, bench.order_keys, strict=True)), bench.events)
+
+    def body() -> None:
+        publish = pub.publish
+        from_dict = order.from_dict
+        for record, key in pairs:
+            publish(from_dict(record), key=key, topic=topic)
+
+    return _timed_herald(bench, pub, len(pairs), _avro_size(bench), body)
+
+
+def confluent_avro_e2e_path(bench: Bench) -> Measured:
+    """The dict built from the same values, AvroSerializer, Producer.produce (as (d))."""
+    import json
+
+    from confluent_kafka.schema_registry.avro import AvroSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    serializer = AvroSerializer(_registry(bench), json.dumps(workload.inline_order_schema()))
+    topic = bench.topics.create("confluent_avro_e2e")
+    context = SerializationContext(topic, MessageField.VALUE)
+
+    def serialize(values: Any) -> bytes:
+        oid, cid, seq, at, total, cur, coupon, lines, attrs = values
+        record = {
+            "order_id": oid,
+            "customer_id": cid,
+            "sequence": seq,
+            "placed_at": at,
+            "total_amount": total,
+            "currency": cur,
+            "coupon_code": coupon,
+            "items": [
+                {"sku": sku, "quantity": qty, "unit_price": price} for sku, qty, price in lines
+            ],
+            "attributes": attrs,
+        }
+        return serializer(record, context)  # type: ignore[no-any-return]
+
+    return _producer_path(
+        bench,
+        topic,
+        records=workload.order_values(bench.orders, str),
+        keys=bench.order_keys,
+        serialize=serialize,
+        size=_avro_size(bench),
+        poll_each=True,
+    )
+
+
+def herald_protobuf_e2e_path(bench: Bench) -> Measured:
+    """PaymentAuthorized and its Money from their keyword constructors, then publish."""
+    pub, payment, topic = _herald_e2e_publisher(bench, "herald_protobuf_e2e", workload.PAYMENT_NAME)
+    money, method = workload.payment_parts(payment)
+    values = workload.payment_values(bench.payments, method.__getitem__)
+    pairs = repeat(list(zip(values, bench.payment_keys, strict=True)), bench.events)
+    size = _mean_size(
+        bench.payment_keys,
+        [b"\0" * 6 + e.encode() for e in workload.typed_events(payment, bench.payments)],
+    )
+
+    def body() -> None:
+        publish = pub.publish
+        for (pid, oid, code, minor, how, at, meta), key in pairs:
+            event = payment(
+                payment_id=pid,
+                order_id=oid,
+                amount=money(currency_code=code, amount_minor=minor),
+                method=how,
+                authorized_at=at,
+                metadata=meta,
+            )
+            publish(event, key=key, topic=topic)
+
+    return _timed_herald(bench, pub, len(pairs), size, body)
+
+
+def confluent_protobuf_e2e_path(bench: Bench) -> Measured:
+    """The protoc message built from the same values, ProtobufSerializer, produce (as (g))."""
+    from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    pb2 = bench.protobuf_module()
+    topic = bench.topics.create("confluent_protobuf_e2e")
+    bench.topics.subjects += [f"{topic}-{name}" for name in workload.PAYMENT_PROTOS]
+    serializer = ProtobufSerializer(
+        pb2.PaymentAuthorized,
+        _registry(bench),
+        {
+            "use.deprecated.format": False,
+            "reference.subject.name.strategy": lambda _ctx, dep: f"{topic}-{dep.name}",
+        },
+    )
+    context = SerializationContext(topic, MessageField.VALUE)
+    message_cls = pb2.PaymentAuthorized
+
+    def serialize(values: Any) -> bytes:
+        pid, oid, code, minor, how, at, meta = values
+        message = message_cls(payment_id=pid, order_id=oid, method=how, metadata=meta)
+        message.amount.currency_code = code
+        message.amount.amount_minor = minor
+        message.authorized_at.FromDatetime(at)
+        return serializer(message, context)  # type: ignore[no-any-return]
+
+    messages = workload.payment_messages(pb2, bench.payments)
+    framed = [b"\0" * 6 + message.SerializeToString() for message in messages]
+    return _producer_path(
+        bench,
+        topic,
+        records=workload.payment_values(bench.payments, pb2.PaymentMethod.Value),
+        keys=bench.payment_keys,
+        serialize=serialize,
+        size=_mean_size(bench.payment_keys, framed),
+        poll_each=True,
+    )
+
+
 #: Path name → builder, in report order.
 BUILDERS: dict[str, Callable[[Bench], Measured]] = {
     "raw": raw_path,
+    "herald_avro_e2e": herald_avro_e2e_path,
+    "herald_avro_batch_e2e": herald_avro_batch_e2e_path,
+    "herald_avro_from_dict_e2e": herald_avro_from_dict_e2e_path,
+    "confluent_avro_e2e": confluent_avro_e2e_path,
+    "herald_protobuf_e2e": herald_protobuf_e2e_path,
+    "confluent_protobuf_e2e": confluent_protobuf_e2e_path,
     "herald_avro": herald_avro_path,
     "herald_avro_batch": herald_avro_batch_path,
     "confluent_avro": confluent_avro_path,

@@ -119,6 +119,24 @@ def _rss_growth(results: Mapping[str, Any]) -> float | None:
 #: The issue's targets; benchmark figures, never test assertions.
 TARGETS: tuple[Target, ...] = (
     Target(
+        "e2e herald_avro_e2e / confluent_avro_e2e",
+        2.0,
+        ">=",
+        _path_ratio("herald_avro_e2e", "confluent_avro_e2e"),
+    ),
+    Target(
+        "e2e herald_avro_batch_e2e / confluent_avro_e2e",
+        3.0,
+        ">=",
+        _path_ratio("herald_avro_batch_e2e", "confluent_avro_e2e"),
+    ),
+    Target(
+        "e2e herald_protobuf_e2e / confluent_protobuf_e2e",
+        1.5,
+        ">=",
+        _path_ratio("herald_protobuf_e2e", "confluent_protobuf_e2e"),
+    ),
+    Target(
         "(b) herald_avro / confluent_avro", 2.0, ">=", _path_ratio("herald_avro", "confluent_avro")
     ),
     Target(

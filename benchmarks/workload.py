@@ -204,6 +204,56 @@ def register_references(client: Any, full_name: str) -> None:
         versions[subject] = client.lookup_schema(subject, schema).version
 
 
+def order_parts(order_cls: type[Any]) -> tuple[type[Any], type[Any]]:
+    """The generated ``LineItem`` and ``Currency`` classes beside ``OrderPlaced``."""
+    module = sys.modules[order_cls.__module__]
+    return module.LineItem, module.Currency
+
+
+def order_values(records: list[dict[str, Any]], currency: Any) -> list[tuple[Any, ...]]:
+    """Each order's field values in schema order, line items as tuples, ``currency(symbol)``.
+
+    What the end-to-end paths build their events or dicts from; the nested values are shared
+    with the records, as a service's own values would be.
+    """
+    return [
+        (
+            r["order_id"],
+            r["customer_id"],
+            r["sequence"],
+            r["placed_at"],
+            r["total_amount"],
+            currency(r["currency"]),
+            r["coupon_code"],
+            tuple((i["sku"], i["quantity"], i["unit_price"]) for i in r["items"]),
+            r["attributes"],
+        )
+        for r in records
+    ]
+
+
+def payment_parts(payment_cls: type[Any]) -> tuple[type[Any], type[Any]]:
+    """The generated ``Money`` and ``PaymentMethod`` classes a ``PaymentAuthorized`` uses."""
+    sample = payment_cls.from_dict(payment_records(1)[0])
+    return type(sample.amount), type(sample.method)
+
+
+def payment_values(records: list[dict[str, Any]], method: Any) -> list[tuple[Any, ...]]:
+    """Each payment's values: ids, Money's two fields, ``method(name)``, time, metadata."""
+    return [
+        (
+            r["payment_id"],
+            r["order_id"],
+            r["amount"]["currency_code"],
+            r["amount"]["amount_minor"],
+            method(r["method"]),
+            r["authorized_at"],
+            r["metadata"],
+        )
+        for r in records
+    ]
+
+
 def typed_events(cls: type[Any], records: list[dict[str, Any]]) -> list[Any]:
     """Typed instances built from the same dicts the serializers get (validated once, here)."""
     return [cls.from_dict(copy.deepcopy(record)) for record in records]

@@ -23,6 +23,12 @@ from benchmarks.report import (
 
 PATH_NAMES = {
     "raw",
+    "herald_avro_e2e",
+    "herald_avro_batch_e2e",
+    "herald_avro_from_dict_e2e",
+    "confluent_avro_e2e",
+    "herald_protobuf_e2e",
+    "confluent_protobuf_e2e",
     "herald_avro",
     "herald_avro_batch",
     "confluent_avro",
@@ -46,6 +52,12 @@ def _summaries(rates: dict[str, float]) -> dict[str, Summary]:
 
 RATES = {
     "raw": 500_000.0,
+    "herald_avro_e2e": 110_000.0,
+    "herald_avro_batch_e2e": 130_000.0,
+    "herald_avro_from_dict_e2e": 90_000.0,
+    "confluent_avro_e2e": 55_000.0,
+    "herald_protobuf_e2e": 140_000.0,
+    "confluent_protobuf_e2e": 100_000.0,
     "herald_avro": 150_000.0,
     "herald_avro_batch": 240_000.0,
     "confluent_avro": 60_000.0,
@@ -120,6 +132,11 @@ def test_targets_report_met_missed_and_not_measured() -> None:
     assert _target(results, "(h)")["measured"] == pytest.approx(20.0)
     assert _target(results, "peak RSS")["met"] is False
     assert _target(results, "herald codegen")["met"] is None
+    assert _target(results, "e2e herald_avro_e2e")["measured"] == pytest.approx(2.0)
+    assert _target(results, "e2e herald_avro_e2e")["met"] is True
+    assert _target(results, "e2e herald_avro_batch_e2e")["met"] is False
+    assert _target(results, "e2e herald_protobuf_e2e")["measured"] == pytest.approx(1.4)
+    assert _target(results, "e2e herald_protobuf_e2e")["met"] is False
 
 
 CODEGEN_OUTPUT = """herald codegen on 1000 schemas -> 61 files
