@@ -72,6 +72,8 @@ def test_oneof_allows_one_member_only(golden_package: ModuleType) -> None:
         ("dispatched_at", dt.datetime(2026, 1, 1), "naive datetime"),
         ("carrier", "CARRIER_POST", "shipping.v1.Carrier"),
         ("labels", "x", None),
+        ("attributes", {"a": 1}, "map<string, string>"),
+        ("parcels", [{"id": "p"}], "repeated shipping.v1.ShipmentDispatched.Parcel"),
     ],
 )
 def test_invalid_values_name_class_and_field(
@@ -86,6 +88,14 @@ def test_invalid_values_name_class_and_field(
     assert info.value.field == field
     if words:
         assert words in str(info.value)
+
+
+def test_an_unknown_keyword_names_class_and_keyword(golden_package: ModuleType) -> None:
+    cls = golden_package.TYPES["shipping.v1.ShipmentDispatched"]
+    with pytest.raises(EventValidationError) as info:
+        cls(shipment_id="s-1", shipmentid="s-1")
+    assert (info.value.cls_name, info.value.field) == ("ShipmentDispatched", "shipmentid")
+    assert "takes: shipment_id, carrier," in str(info.value)
 
 
 def test_enums_convert_from_names_and_numbers(golden_package: ModuleType) -> None:

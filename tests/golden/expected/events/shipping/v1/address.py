@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import typing as _h_typing
 from collections.abc import Mapping as _h_Mapping
 from typing import Any as _h_Any
 from typing import Self as _h_Self
@@ -30,18 +31,34 @@ class Address(_h_Event):
     #: The event's data: protoc's message, written and read by protobuf's own runtime.
     _h_msg: _h_Any
 
-    def __init__(
-        self,
-        *,
-        street: str = "",
-        city: str = "",
-        country: str = "",
-    ) -> None:
-        self._h_msg = self._h_new(
-            street,
-            city,
-            country,
-        )
+    if _h_typing.TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            street: str = "",
+            city: str = "",
+            country: str = "",
+        ) -> None: ...
+
+    else:
+
+        def __init__(
+            self,
+            *,
+            street="",
+            city="",
+            country="",
+            **_h_unknown,
+        ):
+            """Check every value (EventValidationError naming the field), then build the message."""
+            if _h_unknown:
+                raise _h_chk.unknown_arguments("Address", _h_unknown, _h_args_Address)
+            self._h_msg = _h_new_Address(
+                street,
+                city,
+                country,
+            )
 
     @property
     def street(self) -> str:
@@ -105,6 +122,24 @@ class Address(_h_Event):
     @classmethod
     def from_dict(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         """Build an instance from plain values keyed by .proto field names, validating each."""
+        if type(mapping) is dict and _h_wire_Address.issuperset(mapping):
+            # One pass without a guard per field; a failure is retried field by field below,
+            # so its error names the field.
+            try:
+                msg = _h_new_Address(
+                    mapping.get("street", ""),
+                    mapping.get("city", ""),
+                    mapping.get("country", ""),
+                )
+            except _h_chk.EventValidationError:
+                raise
+            except _h_chk.CONVERSION_ERRORS:
+                return cls._h_from_dict_checked(mapping)
+            return cls._h_wrap(msg)
+        return cls._h_from_dict_checked(mapping)
+
+    @classmethod
+    def _h_from_dict_checked(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         m = _h_chk.check_mapping("Address", mapping, _h_wire_Address)
         kw: dict[str, _h_Any] = {}
         if "street" in m:
@@ -161,3 +196,7 @@ class Address(_h_Event):
 
 #: Field names of Address, for from_dict's unknown-key check.
 _h_wire_Address = frozenset(("street", "city", "country"))
+#: Keyword arguments of Address, in field order.
+_h_args_Address = ("street", "city", "country")
+#: The constructor's body, bound once: a global is found faster than a class attribute.
+_h_new_Address = Address._h_new

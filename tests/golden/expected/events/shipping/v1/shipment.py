@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as _h_dt
 import enum as _h_enum
+import typing as _h_typing
 from collections.abc import Mapping as _h_Mapping
 from typing import Any as _h_Any
 from typing import Self as _h_Self
@@ -75,48 +76,81 @@ class ShipmentDispatched(_h_Event):
     #: The event's data: protoc's message, written and read by protobuf's own runtime.
     _h_msg: _h_Any
 
-    def __init__(
-        self,
-        *,
-        shipment_id: str = "",
-        carrier: Carrier = Carrier.CARRIER_UNSPECIFIED,
-        parcels: list[ShipmentDispatchedParcel] | None = None,
-        destination: _h_m_shipping_v1_address.Address | None = None,
-        dispatched_at: _h_dt.datetime | None = None,
-        expected_transit: _h_dt.timedelta | None = None,
-        attributes: dict[str, str] | None = None,
-        parcels_by_label: dict[str, ShipmentDispatchedParcel] | None = None,
-        tracking_url: str | None = None,
-        tracking_number: int | None = None,
-        note: str | None = None,
-        from_: bool = False,
-        priority: int = 0,
-        balance: int = 0,
-        signature: bytes = b"",
-        temperature: float = 0.0,
-        checksum: int = 0,
-        fallbacks: list[Carrier] | None = None,
-    ) -> None:
-        self._h_msg = self._h_new(
-            shipment_id,
-            carrier,
-            parcels,
-            destination,
-            dispatched_at,
-            expected_transit,
-            attributes,
-            parcels_by_label,
-            tracking_url,
-            tracking_number,
-            note,
-            from_,
-            priority,
-            balance,
-            signature,
-            temperature,
-            checksum,
-            fallbacks,
-        )
+    if _h_typing.TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            shipment_id: str = "",
+            carrier: Carrier = Carrier.CARRIER_UNSPECIFIED,
+            parcels: list[ShipmentDispatchedParcel] | None = None,
+            destination: _h_m_shipping_v1_address.Address | None = None,
+            dispatched_at: _h_dt.datetime | None = None,
+            expected_transit: _h_dt.timedelta | None = None,
+            attributes: dict[str, str] | None = None,
+            parcels_by_label: dict[str, ShipmentDispatchedParcel] | None = None,
+            tracking_url: str | None = None,
+            tracking_number: int | None = None,
+            note: str | None = None,
+            from_: bool = False,
+            priority: int = 0,
+            balance: int = 0,
+            signature: bytes = b"",
+            temperature: float = 0.0,
+            checksum: int = 0,
+            fallbacks: list[Carrier] | None = None,
+        ) -> None: ...
+
+    else:
+
+        def __init__(
+            self,
+            *,
+            shipment_id="",
+            carrier=Carrier.CARRIER_UNSPECIFIED,
+            parcels=None,
+            destination=None,
+            dispatched_at=None,
+            expected_transit=None,
+            attributes=None,
+            parcels_by_label=None,
+            tracking_url=None,
+            tracking_number=None,
+            note=None,
+            from_=False,
+            priority=0,
+            balance=0,
+            signature=b"",
+            temperature=0.0,
+            checksum=0,
+            fallbacks=None,
+            **_h_unknown,
+        ):
+            """Check every value (EventValidationError naming the field), then build the message."""
+            if _h_unknown:
+                raise _h_chk.unknown_arguments(
+                    "ShipmentDispatched", _h_unknown, _h_args_ShipmentDispatched
+                )
+            self._h_msg = _h_new_ShipmentDispatched(
+                shipment_id,
+                carrier,
+                parcels,
+                destination,
+                dispatched_at,
+                expected_transit,
+                attributes,
+                parcels_by_label,
+                tracking_url,
+                tracking_number,
+                note,
+                from_,
+                priority,
+                balance,
+                signature,
+                temperature,
+                checksum,
+                fallbacks,
+            )
 
     @property
     def shipment_id(self) -> str:
@@ -308,6 +342,88 @@ class ShipmentDispatched(_h_Event):
     @classmethod
     def from_dict(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         """Build an instance from plain values keyed by .proto field names, validating each."""
+        if type(mapping) is dict and _h_wire_ShipmentDispatched.issuperset(mapping):
+            # One pass without a guard per field; a failure is retried field by field below,
+            # so its error names the field.
+            try:
+                msg = _h_new_ShipmentDispatched(
+                    mapping.get("shipment_id", ""),
+                    (
+                        _h_chk.proto_enum(mapping["carrier"], Carrier, _h_enum_values_Carrier)
+                        if "carrier" in mapping
+                        else Carrier.CARRIER_UNSPECIFIED
+                    ),
+                    (
+                        [
+                            (
+                                _h_x
+                                if isinstance(_h_x, ShipmentDispatchedParcel)
+                                else ShipmentDispatchedParcel.from_dict(_h_x)
+                            )
+                            for _h_x in mapping["parcels"]
+                        ]
+                        if "parcels" in mapping
+                        else None
+                    ),
+                    (
+                        (
+                            None
+                            if mapping["destination"] is None
+                            else (
+                                mapping["destination"]
+                                if isinstance(
+                                    mapping["destination"], _h_m_shipping_v1_address.Address
+                                )
+                                else _h_m_shipping_v1_address.Address.from_dict(
+                                    mapping["destination"]
+                                )
+                            )
+                        )
+                        if "destination" in mapping
+                        else None
+                    ),
+                    mapping.get("dispatched_at", None),
+                    mapping.get("expected_transit", None),
+                    (dict(mapping["attributes"]) if "attributes" in mapping else None),
+                    (
+                        {
+                            _h_k: (
+                                _h_x
+                                if isinstance(_h_x, ShipmentDispatchedParcel)
+                                else ShipmentDispatchedParcel.from_dict(_h_x)
+                            )
+                            for _h_k, _h_x in mapping["parcels_by_label"].items()
+                        }
+                        if "parcels_by_label" in mapping
+                        else None
+                    ),
+                    mapping.get("tracking_url", None),
+                    mapping.get("tracking_number", None),
+                    mapping.get("note", None),
+                    mapping.get("from", False),
+                    mapping.get("priority", 0),
+                    mapping.get("balance", 0),
+                    mapping.get("signature", b""),
+                    mapping.get("temperature", 0.0),
+                    mapping.get("checksum", 0),
+                    (
+                        [
+                            _h_chk.proto_enum(_h_x, Carrier, _h_enum_values_Carrier)
+                            for _h_x in mapping["fallbacks"]
+                        ]
+                        if "fallbacks" in mapping
+                        else None
+                    ),
+                )
+            except _h_chk.EventValidationError:
+                raise
+            except _h_chk.CONVERSION_ERRORS:
+                return cls._h_from_dict_checked(mapping)
+            return cls._h_wrap(msg)
+        return cls._h_from_dict_checked(mapping)
+
+    @classmethod
+    def _h_from_dict_checked(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         m = _h_chk.check_mapping("ShipmentDispatched", mapping, _h_wire_ShipmentDispatched)
         kw: dict[str, _h_Any] = {}
         if "shipment_id" in m:
@@ -453,19 +569,22 @@ class ShipmentDispatched(_h_Event):
             raise _h_chk.invalid("ShipmentDispatched", "shipment_id", "string", _h_a0)
         if not isinstance(_h_a1, Carrier):
             raise _h_chk.invalid("ShipmentDispatched", "carrier", "shipping.v1.Carrier", _h_a1)
-        if not (
-            _h_a2 is None
-            or (
-                type(_h_a2) is list
-                and all(isinstance(_h_x, ShipmentDispatchedParcel) for _h_x in _h_a2)
-            )
-        ):
-            raise _h_chk.invalid(
-                "ShipmentDispatched",
-                "parcels",
-                "repeated shipping.v1.ShipmentDispatched.Parcel",
-                _h_a2,
-            )
+        if _h_a2 is not None:
+            if type(_h_a2) is not list:
+                raise _h_chk.invalid(
+                    "ShipmentDispatched",
+                    "parcels",
+                    "repeated shipping.v1.ShipmentDispatched.Parcel",
+                    _h_a2,
+                )
+            for _h_x2 in _h_a2:
+                if not isinstance(_h_x2, ShipmentDispatchedParcel):
+                    raise _h_chk.invalid(
+                        "ShipmentDispatched",
+                        "parcels",
+                        "repeated shipping.v1.ShipmentDispatched.Parcel",
+                        _h_a2,
+                    )
         if not (_h_a3 is None or (isinstance(_h_a3, _h_m_shipping_v1_address.Address))):
             raise _h_chk.invalid(
                 "ShipmentDispatched", "destination", "optional shipping.v1.Address", _h_a3
@@ -486,30 +605,32 @@ class ShipmentDispatched(_h_Event):
                 "optional datetime.timedelta [google.protobuf.Duration]",
                 _h_a5,
             )
-        if not (
-            _h_a6 is None
-            or (
-                type(_h_a6) is dict
-                and all(type(_h_k) is str and type(_h_x) is str for _h_k, _h_x in _h_a6.items())
-            )
-        ):
-            raise _h_chk.invalid("ShipmentDispatched", "attributes", "map<string, string>", _h_a6)
-        if not (
-            _h_a7 is None
-            or (
-                type(_h_a7) is dict
-                and all(
-                    type(_h_k) is str and isinstance(_h_x, ShipmentDispatchedParcel)
-                    for _h_k, _h_x in _h_a7.items()
+        if _h_a6 is not None:
+            if type(_h_a6) is not dict:
+                raise _h_chk.invalid(
+                    "ShipmentDispatched", "attributes", "map<string, string>", _h_a6
                 )
-            )
-        ):
-            raise _h_chk.invalid(
-                "ShipmentDispatched",
-                "parcels_by_label",
-                "map<string, shipping.v1.ShipmentDispatched.Parcel>",
-                _h_a7,
-            )
+            for _h_k6, _h_x6 in _h_a6.items():
+                if type(_h_k6) is not str or type(_h_x6) is not str:
+                    raise _h_chk.invalid(
+                        "ShipmentDispatched", "attributes", "map<string, string>", _h_a6
+                    )
+        if _h_a7 is not None:
+            if type(_h_a7) is not dict:
+                raise _h_chk.invalid(
+                    "ShipmentDispatched",
+                    "parcels_by_label",
+                    "map<string, shipping.v1.ShipmentDispatched.Parcel>",
+                    _h_a7,
+                )
+            for _h_k7, _h_x7 in _h_a7.items():
+                if type(_h_k7) is not str or not isinstance(_h_x7, ShipmentDispatchedParcel):
+                    raise _h_chk.invalid(
+                        "ShipmentDispatched",
+                        "parcels_by_label",
+                        "map<string, shipping.v1.ShipmentDispatched.Parcel>",
+                        _h_a7,
+                    )
         if not (_h_a8 is None or (type(_h_a8) is str)):
             raise _h_chk.invalid("ShipmentDispatched", "tracking_url", "optional string", _h_a8)
         if not (
@@ -531,13 +652,16 @@ class ShipmentDispatched(_h_Event):
             raise _h_chk.invalid("ShipmentDispatched", "temperature", "float", _h_a15)
         if not (type(_h_a16) is int and 0 <= _h_a16 <= 18446744073709551615):
             raise _h_chk.invalid("ShipmentDispatched", "checksum", "fixed64", _h_a16)
-        if not (
-            _h_a17 is None
-            or (type(_h_a17) is list and all(isinstance(_h_x, Carrier) for _h_x in _h_a17))
-        ):
-            raise _h_chk.invalid(
-                "ShipmentDispatched", "fallbacks", "repeated shipping.v1.Carrier", _h_a17
-            )
+        if _h_a17 is not None:
+            if type(_h_a17) is not list:
+                raise _h_chk.invalid(
+                    "ShipmentDispatched", "fallbacks", "repeated shipping.v1.Carrier", _h_a17
+                )
+            for _h_x17 in _h_a17:
+                if not isinstance(_h_x17, Carrier):
+                    raise _h_chk.invalid(
+                        "ShipmentDispatched", "fallbacks", "repeated shipping.v1.Carrier", _h_a17
+                    )
         if (
             sum(
                 _h_x is not None
@@ -615,6 +739,29 @@ _h_wire_ShipmentDispatched = frozenset(
         "fallbacks",
     )
 )
+#: Keyword arguments of ShipmentDispatched, in field order.
+_h_args_ShipmentDispatched = (
+    "shipment_id",
+    "carrier",
+    "parcels",
+    "destination",
+    "dispatched_at",
+    "expected_transit",
+    "attributes",
+    "parcels_by_label",
+    "tracking_url",
+    "tracking_number",
+    "note",
+    "from_",
+    "priority",
+    "balance",
+    "signature",
+    "temperature",
+    "checksum",
+    "fallbacks",
+)
+#: The constructor's body, bound once: a global is found faster than a class attribute.
+_h_new_ShipmentDispatched = ShipmentDispatched._h_new
 
 
 class ShipmentDispatchedParcel(_h_Event):
@@ -633,20 +780,39 @@ class ShipmentDispatchedParcel(_h_Event):
     #: The event's data: protoc's message, written and read by protobuf's own runtime.
     _h_msg: _h_Any
 
-    def __init__(
-        self,
-        *,
-        id: str = "",
-        weight_kg: float = 0.0,
-        packing: ShipmentDispatchedParcelPacking = ShipmentDispatchedParcelPacking.PACKING_UNSPECIFIED,
-        labels: list[str] | None = None,
-    ) -> None:
-        self._h_msg = self._h_new(
-            id,
-            weight_kg,
-            packing,
-            labels,
-        )
+    if _h_typing.TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            id: str = "",
+            weight_kg: float = 0.0,
+            packing: ShipmentDispatchedParcelPacking = ShipmentDispatchedParcelPacking.PACKING_UNSPECIFIED,
+            labels: list[str] | None = None,
+        ) -> None: ...
+
+    else:
+
+        def __init__(
+            self,
+            *,
+            id="",
+            weight_kg=0.0,
+            packing=ShipmentDispatchedParcelPacking.PACKING_UNSPECIFIED,
+            labels=None,
+            **_h_unknown,
+        ):
+            """Check every value (EventValidationError naming the field), then build the message."""
+            if _h_unknown:
+                raise _h_chk.unknown_arguments(
+                    "ShipmentDispatchedParcel", _h_unknown, _h_args_ShipmentDispatchedParcel
+                )
+            self._h_msg = _h_new_ShipmentDispatchedParcel(
+                id,
+                weight_kg,
+                packing,
+                labels,
+            )
 
     @property
     def id(self) -> str:
@@ -730,6 +896,33 @@ class ShipmentDispatchedParcel(_h_Event):
     @classmethod
     def from_dict(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         """Build an instance from plain values keyed by .proto field names, validating each."""
+        if type(mapping) is dict and _h_wire_ShipmentDispatchedParcel.issuperset(mapping):
+            # One pass without a guard per field; a failure is retried field by field below,
+            # so its error names the field.
+            try:
+                msg = _h_new_ShipmentDispatchedParcel(
+                    mapping.get("id", ""),
+                    mapping.get("weight_kg", 0.0),
+                    (
+                        _h_chk.proto_enum(
+                            mapping["packing"],
+                            ShipmentDispatchedParcelPacking,
+                            _h_enum_values_ShipmentDispatchedParcelPacking,
+                        )
+                        if "packing" in mapping
+                        else ShipmentDispatchedParcelPacking.PACKING_UNSPECIFIED
+                    ),
+                    (list(mapping["labels"]) if "labels" in mapping else None),
+                )
+            except _h_chk.EventValidationError:
+                raise
+            except _h_chk.CONVERSION_ERRORS:
+                return cls._h_from_dict_checked(mapping)
+            return cls._h_wrap(msg)
+        return cls._h_from_dict_checked(mapping)
+
+    @classmethod
+    def _h_from_dict_checked(cls, mapping: _h_Mapping[str, _h_Any]) -> _h_Self:
         m = _h_chk.check_mapping(
             "ShipmentDispatchedParcel", mapping, _h_wire_ShipmentDispatchedParcel
         )
@@ -793,10 +986,14 @@ class ShipmentDispatchedParcel(_h_Event):
                 "shipping.v1.ShipmentDispatched.Parcel.Packing",
                 _h_a2,
             )
-        if not (
-            _h_a3 is None or (type(_h_a3) is list and all(type(_h_x) is str for _h_x in _h_a3))
-        ):
-            raise _h_chk.invalid("ShipmentDispatchedParcel", "labels", "repeated string", _h_a3)
+        if _h_a3 is not None:
+            if type(_h_a3) is not list:
+                raise _h_chk.invalid("ShipmentDispatchedParcel", "labels", "repeated string", _h_a3)
+            for _h_x3 in _h_a3:
+                if type(_h_x3) is not str:
+                    raise _h_chk.invalid(
+                        "ShipmentDispatchedParcel", "labels", "repeated string", _h_a3
+                    )
         _h_m: _h_Any = _h_pb.ShipmentDispatched.Parcel()
         _h_m.id = _h_a0
         _h_m.weight_kg = _h_a1
@@ -808,3 +1005,7 @@ class ShipmentDispatchedParcel(_h_Event):
 
 #: Field names of ShipmentDispatchedParcel, for from_dict's unknown-key check.
 _h_wire_ShipmentDispatchedParcel = frozenset(("id", "weight_kg", "packing", "labels"))
+#: Keyword arguments of ShipmentDispatchedParcel, in field order.
+_h_args_ShipmentDispatchedParcel = ("id", "weight_kg", "packing", "labels")
+#: The constructor's body, bound once: a global is found faster than a class attribute.
+_h_new_ShipmentDispatchedParcel = ShipmentDispatchedParcel._h_new
