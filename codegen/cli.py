@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "pull": "codegen.commands.pull:pull",
     "codegen": "codegen.commands.codegen:codegen",
     "diff": "codegen.commands.diff:diff",
+    "init": "codegen.commands.init:init",
 }
 
 

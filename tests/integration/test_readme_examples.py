@@ -48,6 +48,10 @@ def _fresh_clone(dest: Path) -> None:
 
 def _run(block: Block, where: Path, stack: Stack) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in (*STACK_ENV, "HERALD_STACK_DIR")}
+    for var in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+        env.setdefault(var, "README example")
+    for var in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        env.setdefault(var, "readme@example.com")
     env["VIRTUAL_ENV"] = str(where / ".venv")
     env["PATH"] = f"{where / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     if block.mode == "stack":
