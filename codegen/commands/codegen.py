@@ -2,7 +2,9 @@
 
 Flow: config + flags -> catalog -> :func:`codegen.generate.generate_files` (model, templates,
 formatting) -> written to ``--out`` (only changed files are touched, stale generated files
-removed), or compared with it under ``--check`` (exit 1 with a summary when they differ).
+removed, files herald did not generate refused unless ``--force``; see
+:mod:`codegen.generate.output`), or compared with it under ``--check`` (exit 1 with a summary
+when they differ).
 """
 
 from __future__ import annotations
@@ -49,9 +51,18 @@ def event_bindings(config: HeraldConfig) -> dict[str, tuple[Binding, ...]]:
     is_flag=True,
     help="Write nothing; exit 1 with a summary when the package in --out is stale.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite files in --out that herald did not generate (never through symlinks).",
+)
 @exits_on_error
 def codegen(
-    config_path: str | None, schema_dirs: tuple[str, ...], out_dir: str | None, check: bool
+    config_path: str | None,
+    schema_dirs: tuple[str, ...],
+    out_dir: str | None,
+    check: bool,
+    force: bool,
 ) -> int:
     """Generate typed Python event classes from the Avro and Protobuf schemas."""
     started = time.perf_counter()
@@ -73,7 +84,7 @@ def codegen(
             return EXIT_FINDINGS
         click.echo(f"{out}: up to date ({len(files)} files)")
         return EXIT_OK
-    written, removed = write_package(files, out)
+    written, removed = write_package(files, out, force=force)
     elapsed = time.perf_counter() - started
     click.echo(
         f"{out}: {len(files)} files, {written} written, {removed} removed, "

@@ -15,11 +15,13 @@ from codegen.catalog.registry_form import reference_subject, referenced_forms
 from codegen.generate.avro import build_avro_modules
 from codegen.generate.layout import check_layout
 from codegen.generate.model import GenerationError, PackageModel, ProtoModuleDef
-from codegen.generate.render import compare_package, format_files, render_package, write_package
+from codegen.generate.output import OutputRefusedError, compare_package, write_package
+from codegen.generate.render import format_files, render_package
 from publisher.event import Binding
 
 __all__ = [
     "GenerationError",
+    "OutputRefusedError",
     "build_model",
     "compare_package",
     "generate_files",

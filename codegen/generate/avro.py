@@ -64,11 +64,17 @@ def source_of(path: Path, root: Path) -> str:
     """A file's path for the generated stamp: its schema folder's name, then the path inside.
 
     Independent of the working directory, so output is the same from any folder or machine.
+    It lands in a ``# source:`` comment, so characters that would end the comment line (a
+    newline in a file name) or that do not print are escaped as in a Python string.
     """
     try:
-        return f"{root.name}/{path.relative_to(root).as_posix()}"
+        text = f"{root.name}/{path.relative_to(root).as_posix()}"
     except ValueError:
-        return path.name
+        text = path.name
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape", "backslashreplace").decode()
+        for ch in text
+    )
 
 
 def namespace_of(full_name: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codegen.generate.render import STAMP, existing_files
+from codegen.generate.output import STAMP, existing_files
 from tests.golden.regenerate import EXPECTED, golden_files
 
 REGENERATE = "run `make golden`, review the diff and commit it"

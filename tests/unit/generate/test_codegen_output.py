@@ -1,0 +1,194 @@
+"""``herald codegen --out DIR`` touches only what herald generated, and never through a link.
+
+A table of hostile package folders (hand-written files, vendored protoc output, symlinks in and
+out of DIR, a doctored manifest): each run must either succeed leaving every foreign file as
+it was, or exit 2 having written nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from codegen.cli import main
+from codegen.generate.output import MANIFEST
+from tests.unit import bad_input
+
+KIND = "package folder (codegen --out)"
+AVRO = json.dumps(
+    {
+        "type": "record",
+        "name": "Ping",
+        "namespace": "acme",
+        "fields": [{"name": "n", "type": "int"}],
+    }
+)
+PROTO = 'syntax = "proto3";\npackage pay.v1;\nmessage Paid { int32 cents = 1; }\n'
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "schemas/pay/v1").mkdir(parents=True)
+    (tmp_path / "schemas/ping.avsc").write_text(AVRO, "utf-8")
+    (tmp_path / "schemas/pay/v1/paid.proto").write_text(PROTO, "utf-8")
+    (tmp_path / "outside.txt").write_text("precious\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*extra: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["codegen", "--schemas", "schemas", "--out", "ev", *extra])
+    return result.exit_code, result.output
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Every file and link under ``root`` (links as their target), for before/after checks."""
+    seen: dict[str, str] = {}
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        for name in [*dirs, *names]:
+            path = Path(folder) / name
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                seen[rel] = "-> " + os.readlink(path)
+            elif path.is_file():
+                seen[rel] = path.read_text("utf-8", "replace")
+    return seen
+
+
+def _hand_written_init(root: Path) -> None:
+    (root / "ev").mkdir()
+    (root / "ev/__init__.py").write_text("VERSION = '1.0'  # mine\n", "utf-8")
+
+
+def _link_to_outside(root: Path) -> None:
+    (root / "ev/acme.py").parent.mkdir(exist_ok=True)
+    (root / "ev/acme.py").symlink_to(root / "outside.txt")
+
+
+def _linked_folder(root: Path) -> None:
+    (root / "elsewhere").mkdir()
+    (root / "ev").mkdir()
+    (root / "ev/pay").symlink_to(root / "elsewhere", target_is_directory=True)
+
+
+def _linked_package(root: Path) -> None:
+    (root / "elsewhere").mkdir()
+    (root / "ev").symlink_to(root / "elsewhere", target_is_directory=True)
+
+
+def _manifest_escapes(root: Path) -> None:
+    (root / "ev").mkdir()
+    (root / "ev" / MANIFEST).write_text(json.dumps({"files": ["../outside.txt"]}), "utf-8")
+
+
+def _manifest_malformed(root: Path) -> None:
+    (root / "ev").mkdir()
+    (root / "ev" / MANIFEST).write_text("{not json", "utf-8")
+
+
+def _stamped_link(root: Path) -> None:
+    (root / "ev").mkdir()
+    (root / "ev/stale.py").symlink_to(root / "outside.txt")
+
+
+def _file_as_package(root: Path) -> None:
+    (root / "ev").write_text("not a folder\n", "utf-8")
+
+
+#: (case, set-up before the first run, expected exit code, exit code with --force)
+REFUSED: list[tuple[str, Callable[[Path], None], int, int]] = [
+    ("hand-written __init__.py", _hand_written_init, 2, 0),
+    ("file symlinked to outside DIR", _link_to_outside, 2, 2),
+    ("subfolder symlinked out of DIR", _linked_folder, 2, 2),
+    ("DIR itself a symlink", _linked_package, 2, 2),
+    ("manifest entry outside DIR", _manifest_escapes, 2, 2),
+    ("malformed manifest", _manifest_malformed, 2, 2),
+    ("stray symlink named like a module", _stamped_link, 0, 0),
+    ("DIR is a file", _file_as_package, 2, 2),
+]
+
+
+@pytest.mark.parametrize(
+    ("setup", "code", "forced"), [pytest.param(s, c, f, id=i) for i, s, c, f in REFUSED]
+)
+def test_hostile_package_folders_are_refused_without_touching_anything(
+    project: Path, setup: Callable[[Path], None], code: int, forced: int
+) -> None:
+    bad_input.tried(KIND)
+    setup(project)
+    before = snapshot(project)
+    got, out = run()
+    assert got == code, out
+    assert "Traceback" not in out
+    if code == 2:
+        assert snapshot(project) == before, "a refused run changed files"
+        assert "error: " in out.lower()
+    assert (project / "outside.txt").read_text("utf-8") == "precious\n"
+    got, out = run("--force")
+    assert got == forced, out
+    assert (project / "outside.txt").read_text("utf-8") == "precious\n"
+    if forced == 2:
+        assert any(w in out for w in ("symbolic link", "manifest", "is a file"))
+    bad_input.handled(KIND)
+
+
+def test_hand_written_and_vendored_files_under_dir_are_left_alone(project: Path) -> None:
+    bad_input.tried(KIND)
+    mine = {
+        "ev/notes_pb2.pyi": "# my stub\n",
+        "ev/google/protobuf/descriptor_pb2.py": "# vendored\n# Generated by the protocol "
+        "buffer compiler.  DO NOT EDIT!\n",
+        "ev/pay/v1/helpers.py": "def cents(x: int) -> int:\n    return x\n",
+    }
+    for rel, text in mine.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(text, "utf-8")
+    assert run()[0] == 0
+    (project / "schemas/pay/v1/paid.proto").unlink()
+    code, out = run()
+    assert code == 0, out
+    for rel, text in mine.items():
+        assert (project / rel).read_text("utf-8") == text, rel
+    assert not (project / "ev/pay/v1/paid_pb2.py").exists()
+    assert not (project / "ev/pay/v1/paid.py").exists()
+    bad_input.handled(KIND)
+
+
+def test_check_reports_a_file_it_may_not_overwrite(project: Path) -> None:
+    _hand_written_init(project)
+    code, out = run("--check")
+    assert code == 1
+    assert "blocked  __init__.py" in out
+
+
+def test_a_newline_in_a_schema_file_name_stays_inside_the_comment(project: Path) -> None:
+    bad_input.tried(KIND)
+    evil = project / "schemas" / "x\nraise SystemExit(3)\n#.avsc"
+    evil.write_text(
+        json.dumps({"type": "record", "name": "Evil", "fields": [{"name": "a", "type": "int"}]}),
+        "utf-8",
+    )
+    code, out = run()
+    assert code == 0, out
+    text = (project / "ev/_default.py").read_text("utf-8")
+    assert "raise SystemExit" in text.splitlines()[1]
+    tree = ast.parse(text)
+    assert not any(isinstance(node, ast.Raise) for node in tree.body)
+    bad_input.handled(KIND)
+
+
+def test_the_manifest_lists_every_generated_file(project: Path) -> None:
+    assert run()[0] == 0
+    listed = json.loads((project / "ev" / MANIFEST).read_text("utf-8"))["files"]
+    on_disk = {
+        k for k in snapshot(project / "ev") if (k != MANIFEST and "/" in k) or k.endswith(".py")
+    }
+    assert "pay/v1/paid_pb2.pyi" in listed
+    assert "py.typed" in listed
+    assert on_disk <= set(listed) | {"pay", "pay/v1"}
