@@ -18,12 +18,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaException
 
+from publisher.contracts import applying, check_policy, decide, deserializer_for
 from publisher.errors import EventDecodeError, PublisherError, UnknownSchemaId
 from publisher.event import Event
 from publisher.registry import SchemaResolver
@@ -60,8 +61,13 @@ class TypedDeserializer:
         resolver: SchemaResolver,
         *,
         topics: Sequence[str] = (),
+        rules: str = "refuse",
+        rule_conf: Mapping[str, Any] | None = None,
     ) -> None:
         self._classes = tuple(classes)
+        policy = check_policy(rules)
+        #: Classes whose subject's READ rules go through confluent-kafka's deserializer.
+        self._delegates: dict[type[Event], Callable[[bytes, str], Event]] = {}
         self._resolver = resolver
         self._by_key: dict[tuple[int, tuple[int, ...]], type[Event]] = {}
         self._formats: dict[int, str] = {}
@@ -69,6 +75,11 @@ class TypedDeserializer:
         for cls in self._classes:
             for subject in self._subjects(cls, topics):
                 self._learn(resolver.resolve(cls, subject), cls)
+                read_rules = applying(resolver.contract(subject), "read")
+                if decide(subject, read_rules, policy, "typed consumer"):
+                    self._delegates[cls] = deserializer_for(
+                        cls, resolver.client, rule_conf, subject
+                    )
 
     def _learn(self, schema_id: int, cls: type[Event]) -> None:
         self._formats[schema_id] = cls.SCHEMA_FORMAT
@@ -124,8 +135,9 @@ class TypedDeserializer:
         schema_id, _, _ = parse_header(data, None)
         _, indexes, body = parse_header(data, self._format_of(schema_id))
         cls = self.class_for(schema_id, indexes)
+        delegate = self._delegates.get(cls)
         try:
-            return cls.decode(body)
+            return cls.decode(body) if delegate is None else delegate(data, "")
         except EventDecodeError:
             raise
         except Exception as exc:
@@ -167,11 +179,15 @@ class TypedConsumer:
         resolver: SchemaResolver | None = None,
         topics: Sequence[str] = (),
         config: Mapping[str, Any] | None = None,
+        rules: str = "refuse",
+        rule_conf: Mapping[str, Any] | None = None,
     ) -> None:
         self._own_resolver = resolver is None
         resolver = resolver or SchemaResolver(registry_url, config=registry_config)
         self.resolver = resolver
-        self.deserializer = TypedDeserializer(classes, resolver, topics=topics)
+        self.deserializer = TypedDeserializer(
+            classes, resolver, topics=topics, rules=rules, rule_conf=rule_conf
+        )
         settings = {
             "bootstrap.servers": bootstrap_servers,
             "group.id": group_id,

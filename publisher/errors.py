@@ -34,6 +34,10 @@ class PublisherConfigError(PublisherError, ValueError):
     """The publisher's settings are unknown, malformed or contradict each other."""
 
 
+class DataContractError(PublisherError):
+    """A subject's data contract has rules this path does not run, and no policy allows that."""
+
+
 class SchemaNotRegisteredError(PublisherError):
     """An event's schema is not in the registry under the subject the publisher looked it up."""
 

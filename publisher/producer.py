@@ -32,6 +32,7 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 
 from publisher import transactions
 from publisher.config import DEFAULT_MESSAGE_MAX_BYTES, producer_config, settings_from_env
+from publisher.contracts import applying, check_policy, decide, serializer_for
 from publisher.errors import (
     BufferFull,
     MessageTooLarge,
@@ -99,6 +100,9 @@ class Route:
     limit: int
     limit_setting: str
     partitioner: Partitioner | None
+    #: confluent-kafka's serializer (framing included) for a subject whose data contract is
+    #: delegated; None on the fast path.
+    delegate: Callable[[Event, str], bytes] | None = None
 
 
 def _topic_limit(admin: Any, topic: str, timeout: float) -> int | None:
@@ -137,6 +141,8 @@ class Publisher:
         check_topic_limits: bool = True,
         topic_limit_timeout: float = 1.0,
         registry_timeout: float | None = None,
+        rules: str = "refuse",
+        rule_conf: Mapping[str, Any] | None = None,
         metrics: Any = None,
         stats_interval_ms: int | None = None,
         init_timeout: float = 30.0,
@@ -179,6 +185,8 @@ class Publisher:
             client=registry_client,
             timeout=registry_timeout,
         )
+        self._rules = check_policy(rules)
+        self._rule_conf = dict(rule_conf or {})
         self._produce = self._producer.produce  # bound once for the publish path
         self.tally = Tally()
         #: Builds this publisher's futures (C-level init, counting into ``tally``).
@@ -352,7 +360,9 @@ class Publisher:
             )
             if cached is not None:
                 return cached
-            schema_id = self._resolver.resolve(cls, subject_of(cls, chosen))
+            subject = subject_of(cls, chosen)
+            schema_id = self._resolver.resolve(cls, subject)
+            delegate = self._contract_delegate(cls, subject)
             with self._route_lock:
                 limit, setting = self._limit_for(chosen)
             route = Route(
@@ -361,6 +371,7 @@ class Publisher:
                 limit=limit,
                 limit_setting=setting,
                 partitioner=self._partitioners.get(chosen, self._default_partitioner),
+                delegate=delegate,
             )
             if topic is None:
                 self._routes[cls] = route
@@ -368,6 +379,15 @@ class Publisher:
                 self._topic_routes[(cls, topic)] = route
                 self._by_topic.setdefault(topic, {})[cls] = route
             return route
+
+    def _contract_delegate(
+        self, cls: type[Event], subject: str
+    ) -> Callable[[Event, str], bytes] | None:
+        """Read the subject's data contract; refuse, warn, or hand the subject to confluent."""
+        rules = applying(self._resolver.contract(subject), "write")
+        if not decide(subject, rules, self._rules, "publisher"):
+            return None
+        return serializer_for(cls, self._resolver.client, self._rule_conf, subject)
 
     def _key_bytes(self, key: Any, topic: str) -> bytes | None:
         if not isinstance(key, Event):
@@ -440,7 +460,10 @@ class Publisher:
         else:
             routes = self._by_topic.get(topic)
             route = (routes and routes.get(cls)) or self._route(cls, topic)
-        value = route.header + event.encode()
+        if route.delegate is None:
+            value = route.header + event.encode()
+        else:
+            value = route.delegate(event, route.topic)
         if key is None:
             if len(value) > route.limit:
                 raise MessageTooLarge(route.topic, len(value), route.limit, route.limit_setting)
@@ -592,6 +615,7 @@ class Publisher:
         head = b""
         limit = 0
         partitioner: Partitioner | None = None
+        delegate: Callable[[Event, str], bytes] | None = None
         cadence = self._cadence
         for event, given in zip(events_list, _batch_keys(keys, len(events_list)), strict=True):
             if not next(cadence) % SERVE_EVERY:
@@ -600,9 +624,9 @@ class Publisher:
             if cls is not last_cls:
                 route = routes.get(cls) or self._route(cls, topic)
                 target, head, limit = route.topic, route.header, route.limit
-                partitioner = route.partitioner
+                partitioner, delegate = route.partitioner, route.delegate
                 last_cls = cls
-            value = head + event.encode()
+            value = head + event.encode() if delegate is None else delegate(event, target)
             key = given if given is None or type(given) is bytes else self._key_bytes(given, target)
             keep_key(key)
             size = len(value) if key is None else len(value) + len(key)

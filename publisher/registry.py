@@ -30,6 +30,7 @@ from confluent_kafka.schema_registry import (
     SchemaRegistryError,
 )
 
+from publisher.contracts import ContractRule, rules_of
 from publisher.errors import RegistryUnavailableError, SchemaNotRegisteredError
 from publisher.event import Event
 from publisher.subjects import subject_for
@@ -101,6 +102,7 @@ class SchemaResolver:
         self.client = client
         self.auto_register = auto_register
         self._ids: dict[tuple[str, str], int] = {}
+        self._contracts: dict[str, tuple[ContractRule, ...]] = {}
         self._lock = threading.Lock()
         self._key_locks: dict[tuple[str, str], threading.Lock] = {}
 
@@ -168,6 +170,26 @@ class SchemaResolver:
         if isinstance(exc, TimeoutError) or "Timeout" in type(exc).__name__:
             return f"no answer within the {self.timeout:g} s registry timeout"
         return redact_url(str(exc)) or type(exc).__name__
+
+    def contract(self, subject: str) -> tuple[ContractRule, ...]:
+        """The enabled rules of the subject's latest version (its data contract), read once."""
+        found = self._contracts.get(subject)
+        if found is not None:
+            return found
+        try:
+            found = rules_of(self.client.get_latest_version(subject))
+        except SchemaRegistryError as exc:
+            raise RegistryUnavailableError(
+                f"{self._where()} refused to give the latest version of subject {subject!r} "
+                f"(to read its data contract): HTTP {exc.http_status_code} {exc.error_message}"
+            ) from None
+        except Exception as exc:
+            raise RegistryUnavailableError(
+                f"cannot read the data contract of subject {subject!r} from {self._where()}: "
+                f"{self._transport(exc)}"
+            ) from None
+        self._contracts[subject] = found
+        return found
 
     def schema_text(self, schema_id: int) -> tuple[str, str]:
         """(schema type, schema text) registered under an id; used to match unknown ids."""

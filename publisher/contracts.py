@@ -1,0 +1,205 @@
+"""Data contracts: a subject's rules are never skipped silently by herald's fast path.
+
+A registered version may carry a data contract: metadata plus a ruleSet (CEL conditions,
+field encryption, JSONata migrations). herald's own encoder runs none of them, so when the
+publisher (or the typed consumer) first resolves a subject it reads the latest version's
+ruleSet and applies a policy to the rules that would run in its direction:
+
+- ``"refuse"`` (default): raise :class:`~publisher.errors.DataContractError` naming the
+  subject and the rules;
+- ``"delegate"``: that subject goes through confluent-kafka's own serializer/deserializer
+  and rule executors (CEL, CEL_FIELD, ENCRYPT, JSONATA; install ``herald[contracts]``), at
+  that path's speed; every other subject keeps the fast path;
+- ``"ignore"``: go on without the rules, logging a warning on ``herald.contracts``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from publisher.errors import DataContractError, PublisherConfigError
+from publisher.event import Event
+
+RulesPolicy = Literal["refuse", "delegate", "ignore"]
+POLICIES: tuple[str, ...] = ("refuse", "delegate", "ignore")
+Direction = Literal["write", "read"]
+#: Rule modes that run when a producer serializes / a consumer deserializes.
+_MODES: dict[str, frozenset[str]] = {
+    "write": frozenset({"WRITE", "WRITEREAD"}),
+    "read": frozenset({"READ", "WRITEREAD", "UPGRADE", "DOWNGRADE", "UPDOWN"}),
+}
+#: Rule type -> the confluent-kafka executor that runs it (module, class), for delegation.
+EXECUTORS: dict[str, tuple[str, str]] = {
+    "CEL": ("confluent_kafka.schema_registry.rules.cel.cel_executor", "CelExecutor"),
+    "CEL_FIELD": (
+        "confluent_kafka.schema_registry.rules.cel.cel_field_executor",
+        "CelFieldExecutor",
+    ),
+    "ENCRYPT": (
+        "confluent_kafka.schema_registry.rules.encryption.encrypt_executor",
+        "FieldEncryptionExecutor",
+    ),
+    "ENCRYPT_PAYLOAD": (
+        "confluent_kafka.schema_registry.rules.encryption.encrypt_executor",
+        "EncryptionExecutor",
+    ),
+    "JSONATA": (
+        "confluent_kafka.schema_registry.rules.jsonata.jsonata_executor",
+        "JsonataExecutor",
+    ),
+}
+#: KMS drivers registered with the encryption executors (the local one needs only a secret).
+KMS_DRIVERS: tuple[tuple[str, str], ...] = (
+    ("confluent_kafka.schema_registry.rules.encryption.localkms.local_driver", "LocalKmsDriver"),
+)
+
+log = logging.getLogger("herald.contracts")
+#: Rule types whose executors this process registered (once: a second registration would
+#: replace the executor, and with it the encryption keys it holds).
+_REGISTERED: set[str] = set()
+
+
+@dataclass(frozen=True, slots=True)
+class ContractRule:
+    """One rule of a subject's ruleSet, as far as the policy needs it."""
+
+    name: str
+    type: str
+    mode: str
+    phase: str
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.type}, {self.mode})"
+
+
+def check_policy(policy: str) -> RulesPolicy:
+    """Validate a ``rules=`` argument."""
+    if policy not in POLICIES:
+        raise PublisherConfigError(f"rules={policy!r} is not one of {', '.join(POLICIES)}")
+    return policy  # type: ignore[return-value]
+
+
+def rules_of(registered: Any) -> tuple[ContractRule, ...]:
+    """Every enabled rule of a registered version's ruleSet (migration, domain, encoding)."""
+    rule_set = getattr(getattr(registered, "schema", None), "rule_set", None)
+    if rule_set is None:
+        return ()
+    found: list[ContractRule] = []
+    for phase in ("migration", "domain", "encoding"):
+        for rule in getattr(rule_set, f"{phase}_rules", None) or ():
+            if rule.disabled:
+                continue
+            mode = str(rule.mode or "WRITEREAD")
+            found.append(ContractRule(rule.name or "?", str(rule.type or "?"), mode, phase))
+    return tuple(found)
+
+
+def applying(rules: tuple[ContractRule, ...], direction: Direction) -> tuple[ContractRule, ...]:
+    """The rules that run when data is written (producers) or read (consumers)."""
+    return tuple(r for r in rules if r.mode in _MODES[direction])
+
+
+def decide(subject: str, rules: tuple[ContractRule, ...], policy: RulesPolicy, who: str) -> bool:
+    """Apply the policy to a subject's rules; True means "delegate this subject"."""
+    if not rules:
+        return False
+    listed = ", ".join(str(r) for r in rules)
+    if policy == "refuse":
+        raise DataContractError(
+            f"subject {subject!r} has a data contract whose rules herald's {who} does not run: "
+            f"{listed}; pass rules='delegate' to run them through confluent-kafka's serde, or "
+            "rules='ignore' to go on without them"
+        )
+    if policy == "ignore":
+        log.warning(
+            "subject %r has data-contract rules that are NOT applied (rules='ignore'): %s",
+            subject,
+            listed,
+        )
+        return False
+    register_executors(rules)
+    return True
+
+
+def register_executors(rules: tuple[ContractRule, ...]) -> None:
+    """Register confluent-kafka's executors (and KMS drivers) for the rules' types."""
+    import importlib
+
+    for rule in rules:
+        if rule.type in _REGISTERED:
+            continue
+        spec = EXECUTORS.get(rule.type)
+        if spec is None:
+            raise DataContractError(
+                f"rule {rule} has a type confluent-kafka has no executor for; known types: "
+                f"{', '.join(EXECUTORS)}"
+            )
+        try:
+            getattr(importlib.import_module(spec[0]), spec[1]).register()
+            if rule.type.startswith("ENCRYPT"):
+                for module, name in KMS_DRIVERS:
+                    getattr(importlib.import_module(module), name).register()
+            _REGISTERED.add(rule.type)
+        except ImportError as exc:
+            raise DataContractError(
+                f"rule {rule} needs {exc.name or 'an executor package'}; install "
+                "herald[contracts] (cel-python, tink) to delegate it"
+            ) from None
+
+
+def _avro_only(cls: type[Event]) -> None:
+    if cls.SCHEMA_FORMAT != "AVRO":
+        raise DataContractError(
+            f"{cls.FULL_NAME}: delegating a data contract is supported for Avro subjects; for "
+            "Protobuf, use confluent-kafka's ProtobufSerializer directly or rules='ignore'"
+        )
+
+
+def serializer_for(
+    cls: type[Event], client: Any, rule_conf: Mapping[str, Any] | None, subject: str
+) -> Callable[[Event, str], bytes]:
+    """confluent-kafka's serializer for a class, running the latest version's write rules."""
+    from confluent_kafka.schema_registry.avro import AvroSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    _avro_only(cls)
+    serde = AvroSerializer(
+        client,
+        cls.SCHEMA,
+        to_dict=lambda event, _ctx: event.to_dict(),
+        conf={
+            "auto.register.schemas": False,
+            "use.latest.version": True,
+            "subject.name.strategy": lambda _ctx, _name: subject,
+        },
+        rule_conf=dict(rule_conf or {}),
+    )
+
+    def encode(event: Event, topic: str) -> bytes:
+        return bytes(serde(event, SerializationContext(topic, MessageField.VALUE)))
+
+    return encode
+
+
+def deserializer_for(
+    cls: type[Event], client: Any, rule_conf: Mapping[str, Any] | None, subject: str
+) -> Callable[[bytes, str], Event]:
+    """confluent-kafka's deserializer for a class (running the read rules), then from_dict."""
+    from confluent_kafka.schema_registry.avro import AvroDeserializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    _avro_only(cls)
+    serde = AvroDeserializer(
+        client,
+        cls.SCHEMA,
+        conf={"use.latest.version": True, "subject.name.strategy": lambda _ctx, _name: subject},
+        rule_conf=dict(rule_conf or {}),
+    )
+
+    def decode(data: bytes, topic: str) -> Event:
+        return cls.from_dict(serde(data, SerializationContext(topic, MessageField.VALUE)))
+
+    return decode
