@@ -78,7 +78,7 @@ class TypedDeserializer:
                 read_rules = applying(resolver.contract(subject), "read")
                 if decide(subject, read_rules, policy, "typed consumer"):
                     self._delegates[cls] = deserializer_for(
-                        cls, resolver.client, rule_conf, subject
+                        cls, resolver.client, rule_conf, subject, read_rules
                     )
 
     def _learn(self, schema_id: int, cls: type[Event]) -> None:

@@ -15,6 +15,7 @@ ruleSet and applies a policy to the rules that would run in its direction:
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -57,9 +58,10 @@ KMS_DRIVERS: tuple[tuple[str, str], ...] = (
 )
 
 log = logging.getLogger("herald.contracts")
-#: Rule types whose executors this process registered (once: a second registration would
-#: replace the executor, and with it the encryption keys it holds).
-_REGISTERED: set[str] = set()
+#: id(registry client) -> (client, its RuleRegistry); see :func:`rule_registry_for`.
+_RULE_REGISTRIES: dict[int, tuple[Any, Any]] = {}
+#: Non-empty once the KMS drivers are registered (they are process-wide in confluent-kafka).
+_KMS_REGISTERED: list[bool] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,34 +122,59 @@ def decide(subject: str, rules: tuple[ContractRule, ...], policy: RulesPolicy, w
             listed,
         )
         return False
-    register_executors(rules)
+    check_executors(rules)
     return True
 
 
-def register_executors(rules: tuple[ContractRule, ...]) -> None:
-    """Register confluent-kafka's executors (and KMS drivers) for the rules' types."""
-    import importlib
+def _executor_class(rule: ContractRule) -> Any:
+    spec = EXECUTORS.get(rule.type)
+    if spec is None:
+        raise DataContractError(
+            f"rule {rule} has a type confluent-kafka has no executor for; known types: "
+            f"{', '.join(EXECUTORS)}"
+        )
+    try:
+        return getattr(importlib.import_module(spec[0]), spec[1])
+    except ImportError as exc:
+        raise DataContractError(
+            f"rule {rule} needs {exc.name or 'an executor package'}; install "
+            "herald[contracts] (cel-python, tink) to delegate it"
+        ) from None
 
+
+def check_executors(rules: tuple[ContractRule, ...]) -> None:
+    """Check that confluent-kafka can run every rule (its executor and packages import)."""
     for rule in rules:
-        if rule.type in _REGISTERED:
-            continue
-        spec = EXECUTORS.get(rule.type)
-        if spec is None:
-            raise DataContractError(
-                f"rule {rule} has a type confluent-kafka has no executor for; known types: "
-                f"{', '.join(EXECUTORS)}"
-            )
-        try:
-            getattr(importlib.import_module(spec[0]), spec[1]).register()
-            if rule.type.startswith("ENCRYPT"):
-                for module, name in KMS_DRIVERS:
-                    getattr(importlib.import_module(module), name).register()
-            _REGISTERED.add(rule.type)
-        except ImportError as exc:
-            raise DataContractError(
-                f"rule {rule} needs {exc.name or 'an executor package'}; install "
-                "herald[contracts] (cel-python, tink) to delegate it"
-            ) from None
+        _executor_class(rule)
+
+
+def rule_registry_for(client: Any, rules: tuple[ContractRule, ...]) -> Any:
+    """The executors for one registry client, shared by every serde made for that client.
+
+    Not confluent's global registry: an encryption executor binds itself to the first
+    registry configuration it sees, so a process-wide one would refuse any other registry.
+    Sharing per client lets a producer and a consumer of one process use the same keys.
+    """
+    from confluent_kafka.schema_registry.rule_registry import RuleRegistry
+
+    registry = _RULE_REGISTRIES.get(id(client))
+    if registry is None or registry[0] is not client:
+        registry = (client, RuleRegistry())  # type: ignore[no-untyped-call]
+        _RULE_REGISTRIES[id(client)] = registry
+    for rule in rules:
+        if registry[1].get_executor(rule.type) is None:
+            registry[1].register_executor(_executor_class(rule)())
+        if rule.type.startswith("ENCRYPT"):
+            _register_kms_drivers()
+    return registry[1]
+
+
+def _register_kms_drivers() -> None:
+    if _KMS_REGISTERED:
+        return
+    for module, name in KMS_DRIVERS:
+        getattr(importlib.import_module(module), name).register()
+    _KMS_REGISTERED.append(True)
 
 
 def _avro_only(cls: type[Event]) -> None:
@@ -159,7 +186,11 @@ def _avro_only(cls: type[Event]) -> None:
 
 
 def serializer_for(
-    cls: type[Event], client: Any, rule_conf: Mapping[str, Any] | None, subject: str
+    cls: type[Event],
+    client: Any,
+    rule_conf: Mapping[str, Any] | None,
+    subject: str,
+    rules: tuple[ContractRule, ...],
 ) -> Callable[[Event, str], bytes]:
     """confluent-kafka's serializer for a class, running the latest version's write rules."""
     from confluent_kafka.schema_registry.avro import AvroSerializer
@@ -176,6 +207,7 @@ def serializer_for(
             "subject.name.strategy": lambda _ctx, _name: subject,
         },
         rule_conf=dict(rule_conf or {}),
+        rule_registry=rule_registry_for(client, rules),
     )
 
     def encode(event: Event, topic: str) -> bytes:
@@ -185,7 +217,11 @@ def serializer_for(
 
 
 def deserializer_for(
-    cls: type[Event], client: Any, rule_conf: Mapping[str, Any] | None, subject: str
+    cls: type[Event],
+    client: Any,
+    rule_conf: Mapping[str, Any] | None,
+    subject: str,
+    rules: tuple[ContractRule, ...],
 ) -> Callable[[bytes, str], Event]:
     """confluent-kafka's deserializer for a class (running the read rules), then from_dict."""
     from confluent_kafka.schema_registry.avro import AvroDeserializer
@@ -197,6 +233,7 @@ def deserializer_for(
         cls.SCHEMA,
         conf={"use.latest.version": True, "subject.name.strategy": lambda _ctx, _name: subject},
         rule_conf=dict(rule_conf or {}),
+        rule_registry=rule_registry_for(client, rules),
     )
 
     def decode(data: bytes, topic: str) -> Event:

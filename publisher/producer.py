@@ -387,7 +387,7 @@ class Publisher:
         rules = applying(self._resolver.contract(subject), "write")
         if not decide(subject, rules, self._rules, "publisher"):
             return None
-        return serializer_for(cls, self._resolver.client, self._rule_conf, subject)
+        return serializer_for(cls, self._resolver.client, self._rule_conf, subject, rules)
 
     def _key_bytes(self, key: Any, topic: str) -> bytes | None:
         if not isinstance(key, Event):
