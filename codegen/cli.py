@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "codegen": "codegen.commands.codegen:codegen",
     "diff": "codegen.commands.diff:diff",
     "init": "codegen.commands.init:init",
+    "topics": "codegen.commands.topics:topics",
 }
 
 

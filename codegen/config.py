@@ -16,6 +16,7 @@ never live in the file: it names the environment variables that hold them.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final, cast, get_args
 from codegen.errors import ConfigError, HeraldError
 from publisher.event import SubjectStrategy
 from publisher.subjects import subject_for
+from publisher.topics import Topic
 
 if TYPE_CHECKING:
     from codegen.allow import Allowance
@@ -115,6 +117,15 @@ class Binding:
         return subject_for(self.strategy, self.topic, self.key_schema, is_key=True)
 
 
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    """A ``[[topics]]`` entry: the topic as declared, and where it was written."""
+
+    topic: Topic
+    #: Where the entry was written, e.g. ``herald.toml: topics[0]``.
+    origin: str = ""
+
+
 @dataclass(frozen=True)
 class HeraldConfig:
     """The validated project configuration with flags applied."""
@@ -129,6 +140,7 @@ class HeraldConfig:
     bindings: tuple[Binding, ...] = ()
     #: Approved breaks (``[[allow]]``), applied by ``herald diff`` and ``herald check``.
     allow: tuple[Allowance, ...] = ()
+    topics: tuple[TopicSpec, ...] = ()
 
     @property
     def source(self) -> str:
@@ -218,7 +230,16 @@ _TYPE_NAMES: dict[type, str] = {
     dict: "a table",
 }
 
-_TOP_KEYS = ("schemas", "compatibility", "registry", "codegen", "lint", "bindings", "allow")
+_TOP_KEYS = (
+    "schemas",
+    "compatibility",
+    "registry",
+    "codegen",
+    "lint",
+    "bindings",
+    "allow",
+    "topics",
+)
 _REGISTRY_KEYS = (
     "url",
     "ca_file",
@@ -313,6 +334,66 @@ def _check_subjects(bindings: Sequence[Binding]) -> None:
                 )
 
 
+# -- [[topics]] ---------------------------------------------------------------------------
+
+_TOPIC_KEYS = ("name", "partitions", "replication_factor", "config")
+#: Kafka's rule for topic names (``Topic.validate``).
+_TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]{1,249}")
+
+
+def _config_value(reader: _Reader, key: str, value: Any) -> str:
+    """A topic config as Kafka spells it: strings as given, numbers in digits, booleans lower."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int)):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return ",".join(value)
+    raise reader.fail(
+        key, f"expected a string, integer, boolean or list of strings, found {value!r}"
+    )
+
+
+def _topic(reader: _Reader, origin: str) -> TopicSpec:
+    reader.reject_unknown(_TOPIC_KEYS)
+    for required in ("name", "partitions"):
+        if required not in reader.table:
+            raise reader.fail(required, "missing; every topic needs a name and a partition count")
+    name = reader.get("name", str)
+    if _TOPIC_NAME.fullmatch(name) is None or name in (".", ".."):
+        raise reader.fail(
+            "name", f"{name!r} is not a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -)"
+        )
+    partitions = reader.get("partitions", int)
+    if partitions < 1:
+        raise reader.fail("partitions", f"must be at least 1, found {partitions}")
+    replication = reader.get("replication_factor", int)
+    if replication is not None and replication < 1:
+        raise reader.fail("replication_factor", f"must be at least 1, found {replication}")
+    settings = reader.table_at("config")
+    config = {key: _config_value(settings, key, value) for key, value in settings.table.items()}
+    return TopicSpec(Topic(name, partitions, replication, config), origin)
+
+
+def _topics(reader: _Reader, prefix: str) -> tuple[TopicSpec, ...]:
+    """Every ``[[topics]]`` entry; a name declared twice is an error naming both entries."""
+    specs: list[TopicSpec] = []
+    seen: dict[str, str] = {}
+    for index, raw in enumerate(reader.get("topics", list, [])):
+        key = f"{prefix}topics[{index}]"
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{reader.where}: {key}: expected a table ([[topics]])")
+        spec = _topic(_Reader(reader.where, raw, f"{key}."), f"{reader.where}: {key}")
+        first = seen.setdefault(spec.topic.name, spec.origin)
+        if first != spec.origin:
+            raise ConfigError(
+                f"{spec.origin}.name: topic {spec.topic.name!r} is already declared by {first}; "
+                "declare each topic once"
+            )
+        specs.append(spec)
+    return tuple(specs)
+
+
 def parse_config(table: Mapping[str, Any], path: Path, prefix: str = "") -> HeraldConfig:
     """Validate a herald configuration table read from ``path``."""
     where = _display(path)
@@ -343,6 +424,7 @@ def parse_config(table: Mapping[str, Any], path: Path, prefix: str = "") -> Hera
         lint=_lint(reader.table_at("lint")),
         bindings=tuple(bindings),
         allow=_allow(table.get("allow"), path, where, prefix),
+        topics=_topics(reader, prefix),
     )
 
 

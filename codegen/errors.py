@@ -36,3 +36,7 @@ class SchemaParseError(HeraldError):
 
 class RegistryError(HeraldError):
     """The Schema Registry could not be reached, refused auth, or answered unexpectedly."""
+
+
+class ClusterError(HeraldError):
+    """The Kafka cluster could not be reached, refused credentials, or answered unexpectedly."""

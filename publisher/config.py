@@ -198,6 +198,18 @@ def _env_number(env: Mapping[str, str], name: str, default: float) -> float:
         raise PublisherConfigError(f"{name} must be a number, got {raw!r}") from None
 
 
+def kafka_settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """The librdkafka keys the ``HERALD_*`` variables set (security, ``HERALD_KAFKA_<KEY>``)."""
+    kafka: dict[str, Any] = {}
+    for name, key in _KAFKA_ENV_KEYS.items():
+        if env.get(name):
+            kafka[key] = env[name]
+    for name, value in env.items():
+        if name.startswith(_KAFKA_PREFIX) and len(name) > len(_KAFKA_PREFIX):
+            kafka[name[len(_KAFKA_PREFIX) :].lower().replace("_", ".")] = value
+    return kafka
+
+
 def settings_from_env(env: Mapping[str, str] | None = None) -> EnvSettings:
     """Read the bring-your-own stack variables and ``HERALD_*`` settings, failing on bad values."""
     env = os.environ if env is None else env
@@ -207,13 +219,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> EnvSettings:
             f"{' and '.join(missing)} not set; export the broker and registry addresses "
             "(for the local stack: set -a; . .stack/env; set +a)"
         )
-    kafka: dict[str, Any] = {}
-    for name, key in _KAFKA_ENV_KEYS.items():
-        if env.get(name):
-            kafka[key] = env[name]
-    for name, value in env.items():
-        if name.startswith(_KAFKA_PREFIX) and len(name) > len(_KAFKA_PREFIX):
-            kafka[name[len(_KAFKA_PREFIX) :].lower().replace("_", ".")] = value
+    kafka = kafka_settings_from_env(env)
     registry: dict[str, Any] = {}
     if env.get("HERALD_REGISTRY_USER_INFO"):
         registry["basic.auth.user.info"] = env["HERALD_REGISTRY_USER_INFO"]

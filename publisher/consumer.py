@@ -27,6 +27,7 @@ from confluent_kafka import Consumer, KafkaException
 from publisher.contracts import applying, check_policy, decide, deserializer_for
 from publisher.errors import EventDecodeError, PublisherError, UnknownSchemaId
 from publisher.event import Event
+from publisher.logs import kafka_logger
 from publisher.registry import SchemaResolver
 from publisher.subjects import subject_for
 from publisher.wire import parse_header
@@ -196,6 +197,7 @@ class TypedConsumer:
             "isolation.level": "read_committed",
             **dict(config or {}),
         }
+        settings.setdefault("logger", kafka_logger())
         self.consumer = Consumer(settings)
         if topics:
             self.consumer.subscribe(list(topics))

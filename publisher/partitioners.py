@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from confluent_kafka import murmur2
@@ -80,8 +80,17 @@ class PriorityLanes:
 class PartitionCache:
     """Partition ids per topic from cluster metadata, cached and refreshed when it may change."""
 
-    def __init__(self, client: Any, *, refresh_after: float = 30.0, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        client: Any,
+        *,
+        refresh_after: float = 30.0,
+        timeout: float = 5.0,
+        declared: Mapping[str, int] | None = None,
+    ) -> None:
         self._client = client
+        #: Partition counts declared in ``[[topics]]``: a topic with fewer is refused.
+        self._declared = dict(declared or {})
         self._refresh_after = refresh_after
         self._timeout = timeout
         self._lock = threading.Lock()
@@ -105,6 +114,13 @@ class PartitionCache:
                 "auto.create.topics.enable on the broker) before publishing to it"
             )
         all_ids = tuple(sorted(info.partitions))
+        wanted = self._declared.get(topic, 0)
+        if len(all_ids) < wanted:
+            raise PublisherError(
+                f"topic {topic!r} has {len(all_ids)} partition(s) on the cluster, but its "
+                f"[[topics]] declaration says {wanted}; run `herald topics apply` before "
+                "publishing, so keys land where the declared partitioning puts them"
+            )
         available = tuple(p for p in all_ids if info.partitions[p].leader >= 0)
         with self._lock:
             self._topics[topic] = (time.monotonic(), all_ids, available)

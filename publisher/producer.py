@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import os
 import threading
 import time
@@ -45,9 +46,11 @@ from publisher.errors import (
 from publisher.event import Event
 from publisher.futures import BatchReport, DeliveryBatch, DeliveryFuture, DeliveryReport, Tally
 from publisher.keys import encode_key
+from publisher.logs import kafka_logger
 from publisher.partitioners import PartitionCache, Partitioner
 from publisher.registry import SchemaResolver, default_topic, subject_of
 from publisher.subjects import subject_for
+from publisher.topics import Topic, topic_map
 from publisher.wire import header
 
 __all__ = [
@@ -58,6 +61,8 @@ __all__ = [
     "Headers",
     "Publisher",
 ]
+
+_log = logging.getLogger("herald.publisher")
 
 #: Record headers as confluent-kafka takes them: a dict or a list of (name, value) pairs.
 Headers = dict[str, str | bytes | None] | list[tuple[str, str | bytes | None]]
@@ -146,6 +151,7 @@ class Publisher:
         metrics: Any = None,
         stats_interval_ms: int | None = None,
         init_timeout: float = 30.0,
+        topics: Mapping[str, Topic] | Iterable[Topic] | None = None,
     ) -> None:
         overrides = dict(config or {})
         if bootstrap_servers is not None:
@@ -170,6 +176,7 @@ class Publisher:
         self._fatal: KafkaError | None = None
         librdkafka = dict(settings)
         librdkafka["error_cb"] = self._on_error
+        librdkafka.setdefault("logger", kafka_logger())
         if metrics is not None:
             librdkafka["stats_cb"] = self._on_stats
         try:
@@ -195,7 +202,11 @@ class Publisher:
         self._message_max = int(settings.get("message.max.bytes", DEFAULT_MESSAGE_MAX_BYTES))
         self._default_partitioner = partitioner
         self._partitioners = dict(partitioners or {})
-        self._partitions = PartitionCache(self._producer)
+        #: Declared topics (``[[topics]]``, the generated package's ``TOPICS``) by name.
+        self.topics = topic_map(topics)
+        self._partitions = PartitionCache(
+            self._producer, declared={t.name: t.partitions for t in self.topics.values()}
+        )
         self._check_topic_limits = check_topic_limits
         self._topic_limit_timeout = topic_limit_timeout
         self._admin: Any = None
@@ -221,6 +232,14 @@ class Publisher:
         self._stop = threading.Event()
         self._poller = threading.Thread(target=self._poll_loop, name="herald-poll", daemon=True)
         self._poller.start()
+        _log.info(
+            "publisher %s: started for %s (preset %s, idempotent %s, transactional %s)",
+            self.client_id,
+            settings.get("bootstrap.servers", "?"),
+            preset,
+            settings.get("enable.idempotence"),
+            self._transactional,
+        )
         if self._transactional:
             try:
                 self._producer.init_transactions(init_timeout)
@@ -265,6 +284,12 @@ class Publisher:
     # ------------------------------------------------------------------ callbacks and polling
     def _on_error(self, err: KafkaError) -> None:
         self._note_fatal(err)
+        _log.log(
+            logging.ERROR if err.fatal() else logging.WARNING,
+            "publisher %s: Kafka reported %s",
+            self.client_id,
+            err,
+        )
         handler = self.error_handler
         if handler is not None:
             handler(err)
@@ -320,17 +345,24 @@ class Publisher:
     # ------------------------------------------------------------------ routing
     def _limit_for(self, topic: str) -> tuple[int, str]:
         limit, setting = self._message_max, "the producer's message.max.bytes"
+        declared = self.topics.get(topic)
+        if declared is not None and declared.max_message_bytes is not None:
+            # Declared and applied by `herald topics apply`: no broker round trip needed.
+            if declared.max_message_bytes < limit:
+                limit, setting = declared.max_message_bytes, f"topic {topic!r}'s max.message.bytes"
+            return limit, setting
         if self._check_topic_limits:
             if topic not in self._topic_limits:
                 if self._admin is None:
                     from confluent_kafka.admin import AdminClient
 
-                    admin_conf = {
+                    admin_conf: dict[str, Any] = {
                         k: v
                         for k, v in self.config.items()
                         if k == "bootstrap.servers"
                         or k.startswith(("security.", "sasl.", "ssl.", "client."))
                     }
+                    admin_conf["logger"] = kafka_logger()
                     self._admin = AdminClient(admin_conf)
                 self._topic_limits[topic] = _topic_limit(
                     self._admin, topic, self._topic_limit_timeout
@@ -352,6 +384,9 @@ class Publisher:
                 f"{cls.__name__} ({cls.FULL_NAME}) has no topic binding; pass topic=... to "
                 "publish, or bind it in herald's config and regenerate"
             )
+        if chosen in self.topics:
+            # Once per route: a declared topic must have at least its declared partitions.
+            self._partitions.partitions(chosen)
         with self._route_lock:
             building = self._building.setdefault((cls, topic), threading.Lock())
         with building:
@@ -671,6 +706,12 @@ class Publisher:
         try:
             remaining = self._producer.flush(timeout) if timeout > 0 else len(self._producer)
             if remaining:
+                _log.warning(
+                    "publisher %s: %d event(s) not delivered within %gs of close; failing them",
+                    self.client_id,
+                    remaining,
+                    timeout,
+                )
                 self._producer.purge()
                 self._producer.flush(1.0)
         finally:
@@ -680,6 +721,12 @@ class Publisher:
             self._resolver.close()
             if self.metrics is not None:
                 self.metrics.record_tally(self.client_id, self.tally)
+            _log.info(
+                "publisher %s: closed (%d delivered, %d failed)",
+                self.client_id,
+                self.tally.delivered,
+                self.tally.failed,
+            )
 
     def __enter__(self) -> Publisher:
         """Use as a context manager: close (with flush) on exit."""

@@ -18,6 +18,7 @@ and the cache keyed by class fingerprint live here.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Mapping
@@ -34,6 +35,8 @@ from publisher.contracts import ContractRule, rules_of
 from publisher.errors import RegistryUnavailableError, SchemaNotRegisteredError
 from publisher.event import Event
 from publisher.subjects import subject_for
+
+_log = logging.getLogger("herald.registry")
 
 _CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
 
@@ -139,6 +142,13 @@ class SchemaResolver:
                 return found
             schema_id = self._ask(cls, subject)
             self._ids[key] = schema_id
+            _log.info(
+                "schema id %d for %s under subject %s at %s",
+                schema_id,
+                cls.FULL_NAME,
+                subject,
+                self._where(),
+            )
             return schema_id
 
     def _ask(self, cls: type[Event], subject: str) -> int:

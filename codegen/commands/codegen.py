@@ -73,7 +73,9 @@ def codegen(
             f"{config.source}: no output package; pass --out DIR (e.g. --out src/events) "
             "or set [codegen] out"
         )
-    files = generate_files(catalog, out.resolve().name, event_bindings(config))
+    files = generate_files(
+        catalog, out.resolve().name, event_bindings(config), [t.topic for t in config.topics]
+    )
     if check:
         stale = compare_package(files, out)
         if stale:

@@ -8,7 +8,7 @@ into ``{relative path: text}``, deterministic byte for byte.
 from __future__ import annotations
 
 import keyword
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from codegen.catalog import Catalog
 from codegen.catalog.registry_form import reference_subject, referenced_forms
@@ -18,6 +18,7 @@ from codegen.generate.model import GenerationError, PackageModel, ProtoModuleDef
 from codegen.generate.output import OutputRefusedError, compare_package, write_package
 from codegen.generate.render import format_files, render_package
 from publisher.event import Binding
+from publisher.topics import Topic
 
 __all__ = [
     "GenerationError",
@@ -33,6 +34,7 @@ def build_model(
     catalog: Catalog,
     package_name: str,
     bindings: Mapping[str, tuple[Binding, ...]] | None = None,
+    topics: Iterable[Topic] = (),
 ) -> PackageModel:
     """The package model of every Avro type and Protobuf message in the catalog."""
     if not package_name.isidentifier() or keyword.iskeyword(package_name):
@@ -65,6 +67,7 @@ def build_model(
             )
             for form in referenced_forms(catalog)
         ),
+        topics=tuple(topics),
     )
     check_layout(package)
     return package
@@ -74,9 +77,10 @@ def generate_files(
     catalog: Catalog,
     package_name: str,
     bindings: Mapping[str, tuple[Binding, ...]] | None = None,
+    topics: Iterable[Topic] = (),
 ) -> dict[str, str]:
     """Every file of the generated package, formatted: ``{relative path: text}``."""
-    files = render_package(build_model(catalog, package_name, bindings))
+    files = render_package(build_model(catalog, package_name, bindings, topics))
     if catalog.proto_files:
         from codegen.generate.protobuf import protoc_outputs
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from codegen.errors import HeraldError
 from publisher.event import Binding
+from publisher.topics import Topic
 
 
 class GenerationError(HeraldError):
@@ -293,3 +294,5 @@ class PackageModel:
     proto_names: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: (subject, schema type, text, references) of every referenced file, dependencies first.
     referenced: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...] = ()
+    #: Topics declared in the config's ``[[topics]]``, in config order.
+    topics: tuple[Topic, ...] = ()

@@ -251,7 +251,13 @@ def _render_root(env: jinja2.Environment, package: PackageModel) -> str:
     for dotted, alias in aliases.items():
         parent, _, last = dotted.rpartition(".")
         relative.append(f"from .{parent} import {last} as {alias}")
-    lines = sort_imports(["from publisher.event import Event as _h_Event"], relative)
+    lines = sort_imports(
+        [
+            "from publisher.event import Event as _h_Event",
+            "from publisher.topics import Topic as _h_Topic",
+        ],
+        relative,
+    )
     # The root lists the schema folders, not every file: each module names its own files.
     folders = sorted({source.split("/", 1)[0] + "/" for source in sources})
     return env.get_template("package_init.py.j2").render(
@@ -259,6 +265,7 @@ def _render_root(env: jinja2.Environment, package: PackageModel) -> str:
         imports=lines,
         types=sorted(types),
         referenced=package.referenced,
+        topics=package.topics,
     )
 
 

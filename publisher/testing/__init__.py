@@ -1,7 +1,8 @@
 """herald's testing kit for services' own tests: a pytest plugin (entry point ``herald``).
 
 Each test that asks for them gets in-process stand-ins that confluent-kafka itself ships:
-librdkafka's mock cluster (:class:`MockKafka`, real TCP and the Kafka protocol on 127.0.0.1)
+librdkafka's mock cluster (:class:`MockKafka`, real TCP and the Kafka protocol on 127.0.0.1,
+with the ``[[topics]]`` declared in the generated package created at their partition counts)
 and a ``mock://`` Schema Registry client pre-loaded with the service's generated classes. The
 :func:`herald_publisher` fixture is a real :class:`~publisher.producer.Publisher` wired to
 them, and :func:`herald_reader` reads back what was published (events, keys, headers,
@@ -81,9 +82,11 @@ _RETIRED: list[MockKafka] = []
 
 
 @pytest.fixture
-def herald_kafka() -> Iterator[MockKafka]:
-    """A fresh librdkafka mock cluster for this test."""
+def herald_kafka(herald_events: GeneratedEvents) -> Iterator[MockKafka]:
+    """A fresh librdkafka mock cluster for this test, with the declared topics created."""
     cluster = MockKafka()
+    for topic in herald_events.topics:
+        cluster.create_topic(topic.name, topic.partitions)
     try:
         yield cluster
     finally:
@@ -113,7 +116,9 @@ def herald_registry(herald_events: GeneratedEvents) -> Any:
 
 
 @pytest.fixture
-def herald_publisher(herald_kafka: MockKafka, herald_registry: Any) -> Iterator[Any]:
+def herald_publisher(
+    herald_kafka: MockKafka, herald_registry: Any, herald_events: GeneratedEvents
+) -> Iterator[Any]:
     """A Publisher on the mock cluster and registry; closed (and flushed) after the test."""
     from publisher.producer import Publisher
 
@@ -121,8 +126,9 @@ def herald_publisher(herald_kafka: MockKafka, herald_registry: Any) -> Iterator[
         herald_kafka.bootstrap_servers,
         registry_client=herald_registry,
         auto_register=True,
-        # The mock cluster answers no DescribeConfigs, so limits come from the producer.
+        # The mock cluster answers no DescribeConfigs: limits come from the declarations.
         check_topic_limits=False,
+        topics=herald_events.topics,
     )
     try:
         yield publisher

@@ -1,8 +1,8 @@
 """What a service's generated package gives its tests: event classes and referenced schemas.
 
-A package written by ``herald codegen`` exposes ``TYPES`` (full name -> class) and
-``REFERENCED`` (the schemas those classes reference, as ``herald register`` registers them).
-:func:`load_events` reads both from one or more such packages.
+A package written by ``herald codegen`` exposes ``TYPES`` (full name -> class),
+``REFERENCED`` (the schemas those classes reference, as ``herald register`` registers them)
+and ``TOPICS`` (the declared topics). :func:`load_events` reads them from such packages.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from publisher.errors import PublisherError
 from publisher.event import Event
+from publisher.topics import Topic
 
 #: (subject, schema type, text, ((reference name, subject), ...)) as generated in REFERENCED.
 ReferencedSchema = tuple[str, str, str, tuple[tuple[str, str], ...]]
@@ -25,11 +26,14 @@ class GeneratedEvents:
 
     classes: tuple[type[Event], ...] = ()
     referenced: tuple[ReferencedSchema, ...] = ()
+    #: Topics declared in ``[[topics]]``; the kit creates them with their partition counts.
+    topics: tuple[Topic, ...] = ()
 
     def __add__(self, other: GeneratedEvents) -> GeneratedEvents:
         return GeneratedEvents(
             tuple(dict.fromkeys((*self.classes, *other.classes))),
             tuple(dict.fromkeys((*self.referenced, *other.referenced))),
+            tuple({t.name: t for t in (*self.topics, *other.topics)}.values()),
         )
 
 
@@ -47,7 +51,11 @@ def _from_module(name: str) -> GeneratedEvents:
             f"{name!r} has no TYPES mapping: name the root of a package written by `herald "
             "codegen` (the folder given as --out)"
         )
-    return GeneratedEvents(tuple(types.values()), tuple(getattr(module, "REFERENCED", ())))
+    return GeneratedEvents(
+        tuple(types.values()),
+        tuple(getattr(module, "REFERENCED", ())),
+        tuple(getattr(module, "TOPICS", {}).values()),
+    )
 
 
 def load_events(packages: Iterable[str]) -> GeneratedEvents:

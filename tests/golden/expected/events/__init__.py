@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from publisher.event import Event as _h_Event
+from publisher.topics import Topic as _h_Topic
 
 from . import _default as _h_m__default
 from .com.example import common as _h_m_com_example_common
@@ -44,4 +45,8 @@ REFERENCED: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...] = (
     ),
 )
 
-__all__ = ["REFERENCED", "TYPES"]
+#: Topics declared in herald's config (``[[topics]]``): name -> declaration, for
+#: ``Publisher(..., topics=TOPICS)`` and the testing kit.
+TOPICS: dict[str, _h_Topic] = {}
+
+__all__ = ["REFERENCED", "TOPICS", "TYPES"]
