@@ -9,14 +9,22 @@ STACK  := $(BIN)/python dev/stack/stack.py
 TEST_STACK := --state .stack/test
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint type unit stack-up stack-down stack-status codegen golden bench clean
+# Pinned tools that are not Python packages, built into a git-ignored folder on first use.
+TOOLS := .tools
+ACTIONLINT_VERSION := v1.7.12
+ACTIONLINT := $(TOOLS)/bin/actionlint
+
+.PHONY: install demo test lint type unit ci-lint stack-up stack-down stack-status codegen golden bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "herald needs Python 3.11+")'
+	@echo "make: creating $(VENV) and installing herald with its dev tools (about 90 s the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	@echo "make: pip install -e '.[dev]': confluent-kafka, protoc (grpcio-tools), ruff, mypy, pytest, ..."
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
+	@echo "make: $(VENV) is ready; '. $(VENV)/bin/activate' puts herald on PATH"
 
 install: $(STAMP)
 
@@ -33,8 +41,16 @@ type: install
 unit: install
 	$(BIN)/pytest -q tests/unit $(PYTEST_ARGS)
 
+$(ACTIONLINT):
+	@echo "make: building actionlint $(ACTIONLINT_VERSION) with go install into $(TOOLS)/bin"
+	GOBIN=$(abspath $(TOOLS)/bin) go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
+# The shipped GitHub Actions workflow (what `herald init` writes) must pass actionlint.
+ci-lint: $(ACTIONLINT)
+	$(ACTIONLINT) codegen/scaffold/github-actions.yml
+
 # Lint and types first (cheap), then every test with the real stack, which is always stopped.
-test: install lint type
+test: install lint type ci-lint
 	$(STACK) $(TEST_STACK) run -- $(BIN)/pytest -q -p no:cacheprovider tests $(PYTEST_ARGS)
 
 stack-up: install
@@ -65,4 +81,4 @@ golden: install
 	$(BIN)/python -m tests.golden.regenerate
 
 clean:
-	rm -rf $(VENV) build .stack .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) build .stack .tools .mypy_cache .ruff_cache .pytest_cache
