@@ -235,7 +235,7 @@ class Publisher:
         _log.info(
             "publisher %s: started for %s (preset %s, idempotent %s, transactional %s)",
             self.client_id,
-            settings.get("bootstrap.servers", "?"),
+            settings.get("bootstrap.servers", "librdkafka's mock cluster"),
             preset,
             settings.get("enable.idempotence"),
             self._transactional,
