@@ -1,36 +1,51 @@
-"""Typed consumption: Confluent-framed bytes → schema id → generated event class → instance.
+"""Typed consumption: Confluent-framed bytes → writer schema id → generated event class → instance.
 
-:class:`TypedDeserializer` learns the schema id of each event class it is given (by the same
-registry lookup the publisher does, under each of the class's subjects), then decodes a message
-by reading the id — and, for Protobuf, the message indexes, since every message of one
-.proto file shares its schema id — from the wire header and calling that class's ``decode``.
-An id it has not seen is fetched from the registry once and matched to classes by schema text,
-so events registered under other subjects still decode.
+:class:`TypedDeserializer` needs no registered reader schema. For a schema id it has not
+seen it fetches the writer's schema once, with its references, and picks the class to read
+it with: for Avro the class of the writer record's full name (or listing it in its aliases),
+resolved against the writer by Avro's rules (:mod:`publisher.codec.resolution`: refused with
+the compatibility rule that breaks, else compiled once into a transcoder for that id); for
+Protobuf the class of the message the wire's message indexes name *in the writer's file*,
+whose generated parser keeps fields it does not know.
 
 :class:`TypedConsumer` is a small wrapper over ``confluent_kafka.Consumer`` that yields
 :class:`TypedMessage` (event plus topic, partition, offset, key, headers) for consume-transform-
-produce loops and tests. Its ``consumer`` attribute is the raw consumer
+produce loops and tests. A record that cannot be decoded goes to its ``on_error`` policy
+(:mod:`publisher.record_errors`); under ``"raise"`` the records read before it are kept and
+returned first by the next call. Its ``consumer`` attribute is the raw consumer
 (``Publisher.send_offsets`` accepts either).
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaException
 
+from publisher.codec.avro_schema import AvroNode, SchemaTextError, parse_schema
+from publisher.codec.proto_names import message_names
+from publisher.codec.resolution import Refusal, resolve
 from publisher.contracts import applying, check_policy, decide, deserializer_for
-from publisher.errors import EventDecodeError, PublisherError, UnknownSchemaId
+from publisher.errors import (
+    EventDecodeError,
+    PublisherConfigError,
+    PublisherError,
+    SchemaResolutionError,
+    UnknownSchemaId,
+)
 from publisher.event import Event
 from publisher.logs import kafka_logger
+from publisher.record_errors import OnError, RecordErrorPolicy
 from publisher.registry import SchemaResolver
 from publisher.subjects import subject_for
 from publisher.wire import parse_header
+
+Decoder = Callable[[bytes], Event]
 
 
 def _indexes_of(cls: type[Event]) -> tuple[int, ...]:
@@ -40,110 +55,193 @@ def _indexes_of(cls: type[Event]) -> tuple[int, ...]:
     return tuple(cls.MESSAGE_INDEXES) or (0,)
 
 
-def _same_schema(schema_type: str, registered: str, cls: type[Event]) -> bool:
-    if schema_type.upper() != cls.SCHEMA_FORMAT:
-        return False
-    if registered == cls.SCHEMA:
-        return True
-    if cls.SCHEMA_FORMAT == "AVRO":
-        try:
-            return bool(json.loads(registered) == json.loads(cls.SCHEMA))
-        except ValueError:
-            return False
-    return registered.strip() == cls.SCHEMA.strip()
+def _transcoded(cls: type[Event], transcode: Callable[[bytes], bytes]) -> Decoder:
+    decode = cls.decode
+
+    def read(body: bytes) -> Event:
+        return decode(transcode(body))
+
+    return read
 
 
 class TypedDeserializer:
-    """Map schema ids to event classes and decode framed messages into instances."""
+    """Decode framed messages into instances of the given classes, whatever version wrote them."""
 
     def __init__(
         self,
         classes: Iterable[type[Event]],
         resolver: SchemaResolver,
         *,
-        topics: Sequence[str] = (),
         rules: str = "refuse",
         rule_conf: Mapping[str, Any] | None = None,
     ) -> None:
         self._classes = tuple(classes)
+        self._resolver = resolver
         policy = check_policy(rules)
         #: Classes whose subject's READ rules go through confluent-kafka's deserializer.
         self._delegates: dict[type[Event], Callable[[bytes, str], Event]] = {}
-        self._resolver = resolver
-        self._by_key: dict[tuple[int, tuple[int, ...]], type[Event]] = {}
-        self._formats: dict[int, str] = {}
-        self._lock = threading.Lock()
         for cls in self._classes:
-            for subject in self._subjects(cls, topics):
-                self._learn(resolver.resolve(cls, subject), cls)
+            for subject in self._subjects(cls):
                 read_rules = applying(resolver.contract(subject), "read")
                 if decide(subject, read_rules, policy, "typed consumer"):
                     self._delegates[cls] = deserializer_for(
                         cls, resolver.client, rule_conf, subject, read_rules
                     )
+        self._by_name: dict[tuple[str, str], type[Event]] = {}
+        self._readers: dict[type[Event], AvroNode] = {}
+        for cls in self._classes:
+            self._name(cls.SCHEMA_FORMAT, cls.FULL_NAME, cls)
+            if cls.SCHEMA_FORMAT == "AVRO":
+                reader = parse_schema(cls.READER_SCHEMA or cls.SCHEMA)
+                self._readers[cls] = reader
+                for alias in sorted(reader.aliases):
+                    self._by_name.setdefault(("AVRO", alias), cls)
+        #: (schema id, protobuf message indexes) -> decoder; filled once per id.
+        self._decoders: dict[tuple[int, tuple[int, ...]], Decoder] = {}
+        self._by_key: dict[tuple[int, tuple[int, ...]], type[Event]] = {}
+        self._formats: dict[int, str] = {}
+        self._proto_files: dict[int, dict[tuple[int, ...], str]] = {}
+        #: Ids of classes with READ rules: confluent-kafka's deserializer reads the whole record.
+        self._whole: dict[tuple[int, tuple[int, ...]], Callable[[bytes, str], Event]] = {}
+        #: Why an id cannot be read; its decoder raises this for every record.
+        self._errors: dict[tuple[int, tuple[int, ...]], EventDecodeError] = {}
+        self._lock = threading.Lock()
 
-    def _learn(self, schema_id: int, cls: type[Event]) -> None:
-        self._formats[schema_id] = cls.SCHEMA_FORMAT
-        self._by_key[(schema_id, _indexes_of(cls))] = cls
+    def _failing(self, key: tuple[int, tuple[int, ...]], error: EventDecodeError) -> Decoder:
+        """A decoder for an id that cannot be read: it raises the same error for every record."""
+        self._errors[key] = error
+
+        def fail(body: bytes) -> Event:
+            raise error
+
+        return fail
 
     @staticmethod
-    def _subjects(event_cls: type[Event], topics: Sequence[str]) -> list[str]:
-        """Subjects to learn ids from: the class's bindings, else its record-name subject.
-
-        Ids registered elsewhere (another topic, another strategy) are matched lazily by
-        schema text in :meth:`class_for`, so no guess is needed here.
-        """
+    def _subjects(event_cls: type[Event]) -> list[str]:
+        """Subjects whose data contract applies: the class's bindings, else its record name."""
         subjects = [binding.subject for binding in event_cls.BINDINGS]
-        if not subjects:
-            subjects.append(subject_for("record", "", event_cls.FULL_NAME))
-        return list(dict.fromkeys(subjects))
+        return list(dict.fromkeys(subjects or [subject_for("record", "", event_cls.FULL_NAME)]))
+
+    def _name(self, fmt: str, name: str, cls: type[Event]) -> None:
+        other = self._by_name.get((fmt, name))
+        if other is not None and other is not cls:
+            raise PublisherConfigError(
+                f"two classes read {name}: {other.__module__}.{other.__name__} and "
+                f"{cls.__module__}.{cls.__name__}; pass one of them"
+            )
+        self._by_name[(fmt, name)] = cls
 
     @property
     def ids(self) -> Mapping[tuple[int, tuple[int, ...]], type[Event]]:
         """(schema id, protobuf message indexes) → class, as learned so far."""
         return dict(self._by_key)
 
-    def _format_of(self, schema_id: int) -> str:
-        known = self._formats.get(schema_id)
-        if known is not None:
-            return known
+    def _unknown(self, schema_id: int, what: str) -> UnknownSchemaId:
+        names = ", ".join(c.FULL_NAME for c in self._classes)
+        return UnknownSchemaId(
+            f"schema id {schema_id} ({what}) is none of the classes this deserializer knows "
+            f"({names}); pass the generated class of that type, or one that lists its name in "
+            '"aliases"'
+        )
+
+    def _learn(self, schema_id: int) -> str:
+        """Fetch a writer schema once; for Avro, build its decoder now."""
         with self._lock:
-            schema_type, text = self._resolver.schema_text(schema_id)
-            self._formats[schema_id] = schema_type.upper()
-            for candidate in self._classes:
-                if _same_schema(schema_type, text, candidate):
-                    self._by_key.setdefault((schema_id, _indexes_of(candidate)), candidate)
-        return self._formats[schema_id]
+            known = self._formats.get(schema_id)
+            if known is not None:
+                return known
+            schema_type, text, references = self._resolver.writer_schema(schema_id)
+            fmt = schema_type.upper()
+            if fmt == "PROTOBUF":
+                self._proto_files[schema_id] = message_names(text)
+            elif fmt == "AVRO":
+                self._decoders[(schema_id, ())] = self._avro_decoder(schema_id, text, references)
+            self._formats[schema_id] = fmt
+            return fmt
+
+    def _avro_decoder(self, schema_id: int, text: str, references: tuple[str, ...]) -> Decoder:
+        key = (schema_id, ())
+        try:
+            writer = parse_schema(text, references)
+        except SchemaTextError as exc:
+            return self._failing(key, EventDecodeError(f"writer schema id {schema_id}: {exc}"))
+        name = writer.full_name or writer.describe()
+        cls = self._by_name.get(("AVRO", name))
+        if cls is None:
+            return self._failing(key, self._unknown(schema_id, name))
+        self._by_key[(schema_id, ())] = cls
+        try:
+            transcode = resolve(self._readers[cls], writer)
+        except Refusal as refusal:
+            reader = f"{cls.FULL_NAME} ({cls.__module__}.{cls.__name__})"
+            error = SchemaResolutionError(schema_id, reader, refusal.rule, refusal.detail)
+            return self._failing(key, error)
+        except SchemaTextError as exc:
+            return self._failing(key, EventDecodeError(f"writer schema id {schema_id}: {exc}"))
+        if cls in self._delegates:
+            self._whole[key] = self._delegates[cls]
+        return cls.decode if transcode is None else _transcoded(cls, transcode)
+
+    def _proto_decoder(self, schema_id: int, indexes: tuple[int, ...]) -> Decoder:
+        with self._lock:
+            found = self._decoders.get((schema_id, indexes))
+            if found is not None:
+                return found
+            name = self._proto_files[schema_id].get(indexes)
+            cls = self._by_name.get(("PROTOBUF", name)) if name is not None else None
+            if cls is None:
+                what = f"message indexes {list(indexes)}" + (f": {name}" if name else "")
+                decoder = self._failing((schema_id, indexes), self._unknown(schema_id, what))
+            else:
+                self._by_key[(schema_id, indexes)] = cls
+                decoder = cls.decode
+                if cls in self._delegates:
+                    self._whole[(schema_id, indexes)] = self._delegates[cls]
+            self._decoders[(schema_id, indexes)] = decoder
+            return decoder
 
     def class_for(self, schema_id: int, indexes: tuple[int, ...] = ()) -> type[Event]:
-        """The class of a schema id (and protobuf message indexes); unknown ids asked once."""
-        self._format_of(schema_id)
+        """The class that reads a schema id (and protobuf message indexes); asks the registry once.
+
+        Raises the error every record of that id would raise when no class can read it.
+        """
+        fmt = self._formats.get(schema_id) or self._learn(schema_id)
+        if fmt == "PROTOBUF":
+            self._proto_decoder(schema_id, indexes)
+        error = self._errors.get((schema_id, indexes))
+        if error is not None:
+            raise error
         cls = self._by_key.get((schema_id, indexes))
-        if cls is not None:
-            return cls
-        names = ", ".join(c.FULL_NAME for c in self._classes)
-        where = f" message indexes {list(indexes)}" if indexes else ""
-        raise UnknownSchemaId(
-            f"schema id {schema_id}{where} is none of the classes this deserializer knows "
-            f"({names}); pass the generated class of that schema, or regenerate after a "
-            "schema change"
-        )
+        if cls is None:
+            raise self._unknown(schema_id, f"{fmt} with message indexes {list(indexes)}")
+        return cls
 
     def __call__(self, data: bytes | None) -> Event | None:
         """Decode one framed value (None stays None: tombstones)."""
         if data is None:
             return None
         schema_id, _, _ = parse_header(data, None)
-        _, indexes, body = parse_header(data, self._format_of(schema_id))
-        cls = self.class_for(schema_id, indexes)
-        delegate = self._delegates.get(cls)
+        fmt = self._formats.get(schema_id) or self._learn(schema_id)
+        if fmt == "AVRO":
+            indexes: tuple[int, ...] = ()
+            decoder = self._decoders[(schema_id, ())]
+            body = data[5:]
+        elif fmt == "PROTOBUF":
+            _, indexes, body = parse_header(data, fmt)
+            decoder = self._decoders.get((schema_id, indexes)) or self._proto_decoder(
+                schema_id, indexes
+            )
+        else:
+            raise EventDecodeError(f"schema id {schema_id} is {fmt}, which herald cannot decode")
         try:
-            return cls.decode(body) if delegate is None else delegate(data, "")
+            if self._whole and (schema_id, indexes) in self._whole:
+                return self._whole[(schema_id, indexes)](data, "")
+            return decoder(body)
         except EventDecodeError:
             raise
         except Exception as exc:
             raise EventDecodeError(
-                f"cannot decode schema id {schema_id} as {cls.__name__}: {exc}"
+                f"cannot decode a record of schema id {schema_id}: {exc}"
             ) from exc
 
 
@@ -180,15 +278,16 @@ class TypedConsumer:
         resolver: SchemaResolver | None = None,
         topics: Sequence[str] = (),
         config: Mapping[str, Any] | None = None,
+        on_error: OnError = "raise",
         rules: str = "refuse",
         rule_conf: Mapping[str, Any] | None = None,
     ) -> None:
+        #: What happens to a record that cannot be decoded; its counts say how many were passed.
+        self.on_error = RecordErrorPolicy(on_error)
         self._own_resolver = resolver is None
         resolver = resolver or SchemaResolver(registry_url, config=registry_config)
         self.resolver = resolver
-        self.deserializer = TypedDeserializer(
-            classes, resolver, topics=topics, rules=rules, rule_conf=rule_conf
-        )
+        self.deserializer = TypedDeserializer(classes, resolver, rules=rules, rule_conf=rule_conf)
         settings = {
             "bootstrap.servers": bootstrap_servers,
             "group.id": group_id,
@@ -199,21 +298,32 @@ class TypedConsumer:
         }
         settings.setdefault("logger", kafka_logger())
         self.consumer = Consumer(settings)
+        #: Records read before an error raised; the next poll() or take() returns them first.
+        self._kept: deque[TypedMessage] = deque()
+        #: Raw records fetched in the same batch after one that raised; decoded next time.
+        self._unread: deque[Any] = deque()
         if topics:
             self.consumer.subscribe(list(topics))
 
-    def poll(self, timeout: float = 1.0) -> TypedMessage | None:
-        """Return the next record decoded, or None when nothing came within ``timeout``."""
-        msg = self.consumer.poll(timeout)
-        if msg is None:
-            return None
+    def _typed(self, msg: Any) -> TypedMessage | None:
+        """One raw record as a TypedMessage; None when it went to the error policy."""
         err = msg.error()
         if err is not None:
             if err.code() == err._PARTITION_EOF:
                 return None
             raise PublisherError(f"consume failed on {msg.topic()}: {err}")
+        try:
+            event = self.deserializer(msg.value())
+        except EventDecodeError as exc:
+            exc.kafka_message = msg
+            exc.add_note(
+                f"record {msg.topic()}[{msg.partition()}]@{msg.offset()}; the raw message is "
+                "the error's kafka_message"
+            )
+            self.on_error.handle(msg, exc)
+            return None
         return TypedMessage(
-            event=self.deserializer(msg.value()),
+            event=event,
             topic=msg.topic() or "",
             partition=msg.partition() or 0,
             offset=msg.offset() or 0,
@@ -222,18 +332,60 @@ class TypedConsumer:
             timestamp=msg.timestamp()[1],
         )
 
+    def poll(self, timeout: float = 1.0) -> TypedMessage | None:
+        """Return the next record decoded, or None when nothing came within ``timeout``."""
+        if self._kept:
+            return self._kept.popleft()
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._unread:
+                msg = self._unread.popleft()
+            else:
+                msg = self.consumer.poll(max(deadline - time.monotonic(), 0.0))
+            if msg is None:
+                return None
+            typed = self._typed(msg)
+            if typed is not None:
+                return typed
+            if time.monotonic() >= deadline:
+                return None
+
     def take(self, count: int, timeout: float = 30.0) -> list[TypedMessage]:
-        """Read up to ``count`` records, giving up after ``timeout`` seconds in total."""
+        """Read up to ``count`` records, giving up after ``timeout`` seconds in total.
+
+        Records come from librdkafka in batches (``Consumer.consume``). When a record raises
+        (``on_error="raise"``), the ones read before it are kept for the next call.
+        """
         deadline = time.monotonic() + timeout
         out: list[TypedMessage] = []
-        while len(out) < count:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            message = self.poll(min(remaining, 1.0))
-            if message is not None:
-                out.append(message)
+        while self._kept and len(out) < count:
+            out.append(self._kept.popleft())
+        try:
+            while len(out) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                batch = self._fetch(min(count - len(out), 1000), min(remaining, 1.0))
+                for position, msg in enumerate(batch):
+                    try:
+                        typed = self._typed(msg)
+                    except PublisherError:
+                        self._unread.extendleft(reversed(batch[position + 1 :]))
+                        raise
+                    if typed is not None:
+                        out.append(typed)
+        except PublisherError as exc:
+            self._kept.extendleft(reversed(out))
+            if out:
+                exc.add_note(f"the {len(out)} records read before it are kept: take() returns them")
+            raise
         return out
+
+    def _fetch(self, count: int, timeout: float) -> list[Any]:
+        """Raw records left unread by an earlier error first, else a batch from librdkafka."""
+        if self._unread:
+            return [self._unread.popleft() for _ in range(min(count, len(self._unread)))]
+        return list(self.consumer.consume(count, timeout))
 
     def commit(self, asynchronous: bool = False) -> None:
         """Commit the current positions (outside a transaction)."""

@@ -29,6 +29,9 @@ class EventValidationError(PublisherError, ValueError):
 class EventDecodeError(PublisherError, ValueError):
     """Bytes could not be decoded as the event class they were meant for."""
 
+    #: Set by ``TypedConsumer``: the raw ``confluent_kafka.Message`` that failed.
+    kafka_message: Any = None
+
 
 class PublisherConfigError(PublisherError, ValueError):
     """The publisher's settings are unknown, malformed or contradict each other."""
@@ -112,3 +115,20 @@ class PublisherClosed(PublisherError):  # noqa: N818 - reads as a state, like Ka
 
 class UnknownSchemaId(EventDecodeError):  # noqa: N818 - reads as a state
     """A consumed message carries a schema id that no registered event class maps to."""
+
+
+class SchemaResolutionError(EventDecodeError):
+    """A record's writer schema cannot be read with the consumer's class: a resolution rule breaks.
+
+    ``rule`` is the compatibility engine's rule id (``herald check`` reports the same one).
+    """
+
+    def __init__(self, schema_id: int, reader: str, rule: str, detail: str) -> None:
+        super().__init__(
+            f"writer schema id {schema_id} cannot be read as {reader}: {rule}: {detail}; "
+            "read these records with a class generated from a schema that is BACKWARD "
+            "compatible with the writer's (`herald check` names the same rule)"
+        )
+        self.schema_id = schema_id
+        self.reader = reader
+        self.rule = rule

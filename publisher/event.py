@@ -37,6 +37,9 @@ class Event:
     #: compact JSON, or the .proto file text. Types never registered alone (nested records)
     #: carry their self-contained Avro Parsing Canonical Form.
     SCHEMA: ClassVar[str]
+    #: Avro only: the schema the class reads with, every named type inline and defaults kept;
+    #: a consumer resolves the writer schema of each record against it.
+    READER_SCHEMA: ClassVar[str] = ""
     #: Hex SHA-256 of SCHEMA, stable across machines.
     FINGERPRINT: ClassVar[str]
     #: Bindings from config; empty when the class is not bound to a topic.

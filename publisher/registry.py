@@ -189,6 +189,10 @@ class SchemaResolver:
         try:
             found = rules_of(self.client.get_latest_version(subject))
         except SchemaRegistryError as exc:
+            if exc.error_code in _NOT_FOUND_CODES or exc.http_status_code == 404:
+                # No such subject (a consumer's class need not be registered): no contract.
+                self._contracts[subject] = ()
+                return ()
             raise RegistryUnavailableError(
                 f"{self._where()} refused to give the latest version of subject {subject!r} "
                 f"(to read its data contract): HTTP {exc.http_status_code} {exc.error_message}"
@@ -210,3 +214,26 @@ class SchemaResolver:
                 f"cannot fetch schema id {schema_id} from {self._where()}: {self._transport(exc)}"
             ) from None
         return (schema.schema_type or "AVRO", schema.schema_str)
+
+    def writer_schema(self, schema_id: int) -> tuple[str, str, tuple[str, ...]]:
+        """(schema type, text, reference texts with dependencies first) of a writer's schema id."""
+        try:
+            schema = self.client.get_schema(schema_id)
+            texts: list[str] = []
+            self._reference_texts(schema.references or [], texts, set())
+        except Exception as exc:
+            raise RegistryUnavailableError(
+                f"cannot fetch schema id {schema_id} and its references from {self._where()}: "
+                f"{self._transport(exc)}"
+            ) from None
+        return (schema.schema_type or "AVRO", schema.schema_str, tuple(texts))
+
+    def _reference_texts(self, refs: list[Any], texts: list[str], seen: set[Any]) -> None:
+        for ref in refs:
+            key = (ref.subject, ref.version)
+            if key in seen:
+                continue
+            seen.add(key)
+            found = self.client.get_version(ref.subject, ref.version).schema
+            self._reference_texts(found.references or [], texts, seen)
+            texts.append(found.schema_str)

@@ -18,14 +18,9 @@ from codegen.compat.avro_model import AvroField, AvroSchema, AvroType, describe
 from codegen.compat.rules import rule
 from codegen.findings import Finding, Location
 
-#: Reader kind -> writer kinds whose values Avro promotes into it (Avro spec, "Schema Resolution").
-PROMOTIONS: dict[str, frozenset[str]] = {
-    "long": frozenset({"int"}),
-    "float": frozenset({"int", "long"}),
-    "double": frozenset({"int", "long", "float"}),
-    "string": frozenset({"bytes"}),
-    "bytes": frozenset({"string"}),
-}
+# One promotion table for the offline check and the consumer's run-time resolution.
+from publisher.codec.resolution import PROMOTIONS
+
 #: Kinds that carry no inner structure: equal kinds are always compatible.
 LEAF_KINDS = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 #: A default value to suggest per field type, for hints.

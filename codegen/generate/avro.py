@@ -8,6 +8,7 @@ rule here, so the templates never see text that could inject code.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -211,6 +212,14 @@ class _Builder:
             # self-contained identity (Parsing Canonical Form with every named type inlined).
             schema_text = parsing_canonical_form(self.standalone(named.full_name))
             refs = ()
+        # What a consumer resolves writer schemas against: everything inline, defaults kept.
+        reader_schema = (
+            schema_text
+            if named.full_name == schema_file.primary.full_name and not refs
+            else json.dumps(
+                self.standalone(named.full_name), separators=(",", ":"), ensure_ascii=False
+            )
+        )
         return RecordDef(
             full_name=named.full_name,
             namespace=namespace,
@@ -218,6 +227,7 @@ class _Builder:
             fields=tuple(fields),
             doc=doc if isinstance(doc, str) else None,
             schema_text=schema_text,
+            reader_schema=reader_schema,
             references=refs,
             bindings=self.bindings.get(named.full_name, ()),
             source=source_of(schema_file.path, schema_file.root),

@@ -171,6 +171,8 @@ class RecordDef:
     doc: str | None
     #: The schema text as registered for the record's subject.
     schema_text: str
+    #: The record's schema with every named type inline and defaults kept (what it reads with).
+    reader_schema: str
     #: (reference name, subject) pairs, dependencies first.
     references: tuple[tuple[str, str], ...]
     bindings: tuple[Binding, ...]

@@ -29,6 +29,7 @@ CONTRACT_NAMES: Final = frozenset(
         "SCHEMA_FORMAT",
         "FULL_NAME",
         "SCHEMA",
+        "READER_SCHEMA",
         "FINGERPRINT",
         "BINDINGS",
         "MESSAGE_INDEXES",

@@ -124,6 +124,7 @@ def _record_view(rec: RecordDef, frag: Fragments) -> dict[str, Any]:
         "full_name": rec.full_name,
         "doc": docstring(rec.doc or f"Avro record {rec.full_name}."),
         "schema_text": rec.schema_text,
+        "reader_schema": None if rec.reader_schema == rec.schema_text else rec.reader_schema,
         "fingerprint": fingerprint(rec.schema_text),
         "bindings": bindings_literal(rec.bindings, ctx),
         "references": rec.references,

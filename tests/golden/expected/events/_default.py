@@ -22,6 +22,7 @@ class Heartbeat(_h_Event):
     SCHEMA_FORMAT = "AVRO"
     FULL_NAME = "Heartbeat"
     SCHEMA = '{"type":"record","name":"Heartbeat","doc":"A type without a namespace.","fields":[{"name":"seq","type":"long"}]}'
+    READER_SCHEMA = SCHEMA
     FINGERPRINT = "82ad9f834c891ddf9f98bebcb609c2927401c40001a2f788fe9a1aabf445109f"
     BINDINGS = ()
     REFERENCES = ()

@@ -41,6 +41,7 @@ class Money(_h_Event):
     SCHEMA_FORMAT = "AVRO"
     FULL_NAME = "com.example.common.Money"
     SCHEMA = '{"type":"record","name":"Money","namespace":"com.example.common","doc":"An amount of money.\\nDocs may hold \\"\\"\\"quotes\\"\\"\\", back\\\\slashes and a trailing quote\\"","fields":[{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":12,"scale":2},"doc":"Exact amount; two decimal places."},{"name":"currency","type":{"type":"enum","name":"Currency","symbols":["EUR","USD","GBP"],"default":"EUR"},"default":"EUR"}]}'
+    READER_SCHEMA = SCHEMA
     FINGERPRINT = "2c8faecff31b606b27b4baa218e34117e1b068a6380cd6549f45d2374c8cdcf9"
     BINDINGS = ()
     REFERENCES = ()

@@ -49,6 +49,7 @@ class Card(_h_Event):
     SCHEMA_FORMAT = "AVRO"
     FULL_NAME = "com.example.shop.Card"
     SCHEMA = '{"name":"com.example.shop.Card","type":"record","fields":[{"name":"last4","type":"string"},{"name":"hash","type":{"name":"com.example.shop.Md5","type":"fixed","size":16}}]}'
+    READER_SCHEMA = '{"type":"record","name":"com.example.shop.Card","fields":[{"name":"last4","type":"string"},{"name":"hash","type":{"type":"fixed","name":"com.example.shop.Md5","size":16}}]}'
     FINGERPRINT = "0635dc747e296899ea5bc384ed4e68755c5a48707ca61b35e981cdc65f9c872d"
     BINDINGS = ()
     REFERENCES = ()
@@ -206,6 +207,7 @@ class Category(_h_Event):
     SCHEMA_FORMAT = "AVRO"
     FULL_NAME = "com.example.shop.Category"
     SCHEMA = '{"type":"record","name":"Category","namespace":"com.example.shop","doc":"A recursive tree of categories.","fields":[{"name":"name","type":"string"},{"name":"children","type":{"type":"array","items":"Category"},"default":[]},{"name":"parent","type":["null","Category"],"default":null}]}'
+    READER_SCHEMA = SCHEMA
     FINGERPRINT = "f83afbfbf0ccfc87a2093385e01e2a68d2f97d37c728306b6549345fcadf6ac6"
     BINDINGS = ()
     REFERENCES = ()
@@ -444,6 +446,7 @@ class Line(_h_Event):
     SCHEMA_FORMAT = "AVRO"
     FULL_NAME = "com.example.shop.Line"
     SCHEMA = '{"name":"com.example.shop.Line","type":"record","fields":[{"name":"sku","type":"string"},{"name":"quantity","type":"int"},{"name":"unit_price","type":{"name":"com.example.common.Money","type":"record","fields":[{"name":"amount","type":"bytes"},{"name":"currency","type":{"name":"com.example.common.Currency","type":"enum","symbols":["EUR","USD","GBP"]}}]}}]}'
+    READER_SCHEMA = '{"type":"record","name":"com.example.shop.Line","fields":[{"name":"sku","type":"string"},{"name":"quantity","type":"int","default":1},{"name":"unit_price","type":{"type":"record","name":"com.example.common.Money","doc":"An amount of money.\\nDocs may hold \\"\\"\\"quotes\\"\\"\\", back\\\\slashes and a trailing quote\\"","fields":[{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":12,"scale":2},"doc":"Exact amount; two decimal places."},{"name":"currency","type":{"type":"enum","name":"com.example.common.Currency","symbols":["EUR","USD","GBP"],"default":"EUR"},"default":"EUR"}]}}]}'
     FINGERPRINT = "0d07ada2f3d69c45d40576c1defed348eddd5e18734aa630013074f07bae60fb"
     BINDINGS = ()
     REFERENCES = ()
@@ -630,6 +633,7 @@ class Order(_h_Event):
     SCHEMA_FORMAT = "AVRO"
     FULL_NAME = "com.example.shop.Order"
     SCHEMA = '{"type":"record","name":"Order","namespace":"com.example.shop","doc":"An order placed in the shop.","fields":[{"name":"id","type":{"type":"string","logicalType":"uuid"}},{"name":"total","type":"com.example.common.Money"},{"name":"status","type":{"type":"enum","name":"Status","symbols":["NEW","PAID","None","class"],"doc":"Lifecycle of an order."},"default":"NEW"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"Line","fields":[{"name":"sku","type":"string"},{"name":"quantity","type":"int","default":1},{"name":"unit_price","type":"com.example.common.Money"}]}},"default":[]},{"name":"class","type":"string","doc":"A Python keyword as a field name."},{"name":"from","type":["null","string"],"default":null},{"name":"encode","type":"boolean","default":false,"doc":"Clashes with the contract method."},{"name":"to_dict","type":"float","default":0.5},{"name":"ref","type":["null","string","long"],"default":null},{"name":"payment","type":[{"type":"record","name":"Card","fields":[{"name":"last4","type":"string"},{"name":"hash","type":{"type":"fixed","name":"Md5","size":16}}]},{"type":"record","name":"Transfer","fields":[{"name":"iban","type":"string"},{"name":"raw","type":"bytes","default":"\\u0000ÿ"}]}]},{"name":"tags","type":{"type":"map","values":"string"},"default":{"source":"web"}},{"name":"scores","type":{"type":"map","values":{"type":"array","items":"double"}},"default":{}},{"name":"gift","type":["null","com.example.common.Money"],"default":null},{"name":"checksum","type":"Md5"},{"name":"priority","type":"long","default":-1}]}'
+    READER_SCHEMA = '{"type":"record","name":"com.example.shop.Order","doc":"An order placed in the shop.","fields":[{"name":"id","type":{"type":"string","logicalType":"uuid"}},{"name":"total","type":{"type":"record","name":"com.example.common.Money","doc":"An amount of money.\\nDocs may hold \\"\\"\\"quotes\\"\\"\\", back\\\\slashes and a trailing quote\\"","fields":[{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":12,"scale":2},"doc":"Exact amount; two decimal places."},{"name":"currency","type":{"type":"enum","name":"com.example.common.Currency","symbols":["EUR","USD","GBP"],"default":"EUR"},"default":"EUR"}]}},{"name":"status","type":{"type":"enum","name":"com.example.shop.Status","symbols":["NEW","PAID","None","class"],"doc":"Lifecycle of an order."},"default":"NEW"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"com.example.shop.Line","fields":[{"name":"sku","type":"string"},{"name":"quantity","type":"int","default":1},{"name":"unit_price","type":"com.example.common.Money"}]}},"default":[]},{"name":"class","type":"string","doc":"A Python keyword as a field name."},{"name":"from","type":["null","string"],"default":null},{"name":"encode","type":"boolean","default":false,"doc":"Clashes with the contract method."},{"name":"to_dict","type":"float","default":0.5},{"name":"ref","type":["null","string","long"],"default":null},{"name":"payment","type":[{"type":"record","name":"com.example.shop.Card","fields":[{"name":"last4","type":"string"},{"name":"hash","type":{"type":"fixed","name":"com.example.shop.Md5","size":16}}]},{"type":"record","name":"com.example.shop.Transfer","fields":[{"name":"iban","type":"string"},{"name":"raw","type":"bytes","default":"\\u0000ÿ"}]}]},{"name":"tags","type":{"type":"map","values":"string"},"default":{"source":"web"}},{"name":"scores","type":{"type":"map","values":{"type":"array","items":"double"}},"default":{}},{"name":"gift","type":["null","com.example.common.Money"],"default":null},{"name":"checksum","type":"com.example.shop.Md5"},{"name":"priority","type":"long","default":-1}]}'
     FINGERPRINT = "b7f53fbf2717f22124d5ffa54c34ff449715279ae909838fb09c794ef6ab2a68"
     BINDINGS = ()
     REFERENCES = (("com.example.common.Money", "com.example.common.Money"),)
@@ -1341,6 +1345,7 @@ class Timing(_h_Event):
     SCHEMA_FORMAT = "AVRO"
     FULL_NAME = "com.example.shop.Timing"
     SCHEMA = '{"type":"record","name":"Timing","namespace":"com.example.shop","doc":"Every logical type herald maps.","fields":[{"name":"price","type":{"type":"bytes","logicalType":"decimal","precision":9,"scale":3}},{"name":"fixed_price","type":{"type":"fixed","name":"Price8","size":8,"logicalType":"decimal","precision":18,"scale":4}},{"name":"day","type":{"type":"int","logicalType":"date"},"default":19000},{"name":"at_millis","type":{"type":"int","logicalType":"time-millis"}},{"name":"at_micros","type":{"type":"long","logicalType":"time-micros"}},{"name":"ts_millis","type":{"type":"long","logicalType":"timestamp-millis"},"default":0},{"name":"ts_micros","type":{"type":"long","logicalType":"timestamp-micros"}},{"name":"local_millis","type":{"type":"long","logicalType":"local-timestamp-millis"}},{"name":"local_micros","type":{"type":"long","logicalType":"local-timestamp-micros"}},{"name":"trace","type":{"type":"string","logicalType":"uuid"},"default":"00000000-0000-0000-0000-000000000001"},{"name":"maybe_at","type":["null",{"type":"long","logicalType":"timestamp-micros"}],"default":null}]}'
+    READER_SCHEMA = SCHEMA
     FINGERPRINT = "967da558d58fd869fdbf127c8072e15da2903204e72f1b49a06219f1defcdfe1"
     BINDINGS = ()
     REFERENCES = ()
@@ -1735,6 +1740,7 @@ class Transfer(_h_Event):
     SCHEMA_FORMAT = "AVRO"
     FULL_NAME = "com.example.shop.Transfer"
     SCHEMA = '{"name":"com.example.shop.Transfer","type":"record","fields":[{"name":"iban","type":"string"},{"name":"raw","type":"bytes"}]}'
+    READER_SCHEMA = '{"type":"record","name":"com.example.shop.Transfer","fields":[{"name":"iban","type":"string"},{"name":"raw","type":"bytes","default":"\\u0000ÿ"}]}'
     FINGERPRINT = "cd94614d4ac582f395fde21cca89c9784929acc6782a15fcf67f0b7bcea2cf4c"
     BINDINGS = ()
     REFERENCES = ()
