@@ -2,7 +2,8 @@
 
 :class:`TypedDeserializer` needs no registered reader schema. For a schema id it has not
 seen it fetches the writer's schema once, with its references, and picks the class to read
-it with: for Avro the class of the writer record's full name (or listing it in its aliases),
+it with: for Avro the class of the writer record's full name (or listing it in its aliases,
+else the only class of the same unqualified name, the name Avro's resolution compares),
 resolved against the writer by Avro's rules (:mod:`publisher.codec.resolution`: refused with
 the compatibility rule that breaks, else compiled once into a transcoder for that id); for
 Protobuf the class of the message the wire's message indexes name *in the writer's file*,
@@ -131,6 +132,11 @@ class TypedDeserializer:
             )
         self._by_name[(fmt, name)] = cls
 
+    def _by_short_name(self, name: str) -> type[Event] | None:
+        """The one Avro class whose unqualified name is ``name`` (Avro matches names so)."""
+        found = [c for c in self._readers if c.FULL_NAME.rpartition(".")[2] == name]
+        return found[0] if len(found) == 1 and name else None
+
     @property
     def ids(self) -> Mapping[tuple[int, tuple[int, ...]], type[Event]]:
         """(schema id, protobuf message indexes) → class, as learned so far."""
@@ -166,7 +172,7 @@ class TypedDeserializer:
         except SchemaTextError as exc:
             return self._failing(key, EventDecodeError(f"writer schema id {schema_id}: {exc}"))
         name = writer.full_name or writer.describe()
-        cls = self._by_name.get(("AVRO", name))
+        cls = self._by_name.get(("AVRO", name)) or self._by_short_name(writer.name)
         if cls is None:
             return self._failing(key, self._unknown(schema_id, name))
         self._by_key[(schema_id, ())] = cls

@@ -5,11 +5,18 @@ descriptor (top-level message order, then nested order). A consumer must read th
 against the *writer's* file, which it fetches from the registry as text, so this module walks
 the text's declarations the way protoc numbers them: ``message`` and proto2 ``group`` blocks
 count, and so does each ``map<...>`` field, for which protoc adds a nested entry message.
+A registry may also hold the file as a base64 ``FileDescriptorProto`` (what confluent-kafka's
+``ProtobufSerializer`` registers; Apicurio keeps it as given): its paths are read directly.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+
+from google.protobuf.descriptor_pb2 import DescriptorProto, FileDescriptorProto
+from google.protobuf.message import DecodeError
 
 _TOKEN = re.compile(
     r"""
@@ -30,6 +37,9 @@ def _tokens(text: str) -> list[str]:
 
 def message_names(text: str) -> dict[tuple[int, ...], str]:
     """Every message path of a .proto file (``(1, 0)``: first nested type of the second message)."""
+    descriptor = _descriptor(text)
+    if descriptor is not None:
+        return _descriptor_paths(list(descriptor.message_type), descriptor.package, ())
     tokens = _tokens(text)
     package = ""
     names: dict[tuple[int, ...], str] = {}
@@ -103,3 +113,24 @@ def _group_type(name: str) -> str:
 def _map_entry(field: str) -> str:
     """protoc's name for a map field's entry message: ``by_sku`` -> ``BySkuEntry``."""
     return "".join(part[:1].upper() + part[1:] for part in field.split("_")) + "Entry"
+
+
+def _descriptor(text: str) -> FileDescriptorProto | None:
+    """The file as a base64 FileDescriptorProto, or None when it is .proto source text."""
+    if not text or any(c.isspace() for c in text.strip()) or "{" in text:
+        return None
+    try:
+        return FileDescriptorProto.FromString(base64.b64decode(text.strip(), validate=True))
+    except (binascii.Error, ValueError, DecodeError):
+        return None
+
+
+def _descriptor_paths(
+    messages: list[DescriptorProto], prefix: str, path: tuple[int, ...]
+) -> dict[tuple[int, ...], str]:
+    out: dict[tuple[int, ...], str] = {}
+    for i, message in enumerate(messages):
+        full = f"{prefix}.{message.name}" if prefix else message.name
+        out[(*path, i)] = full
+        out.update(_descriptor_paths(list(message.nested_type), full, (*path, i)))
+    return out

@@ -7,6 +7,7 @@ numbers them.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,22 @@ SELF_CONTAINED = [
 @pytest.mark.parametrize("text", SELF_CONTAINED)
 def test_paths_match_protoc(tmp_path: Path, text: str) -> None:
     assert message_names(text) == _protoc(tmp_path, text)
+
+
+def test_a_base64_file_descriptor_is_read_too(tmp_path: Path) -> None:
+    source = tmp_path / "file.proto"
+    source.write_text(TRICKY)
+    out = tmp_path / "set.pb"
+    include = Path(protoc.__file__).parent / "_proto"
+    assert (
+        protoc.main(
+            ["protoc", f"-I{tmp_path}", f"-I{include}", f"--descriptor_set_out={out}", str(source)]
+        )
+        == 0
+    )
+    file = FileDescriptorSet.FromString(out.read_bytes()).file[0]
+    encoded = base64.b64encode(file.SerializeToString()).decode()
+    assert message_names(encoded) == message_names(TRICKY)
 
 
 def test_the_tricky_file_counts_map_entries_and_groups() -> None:
