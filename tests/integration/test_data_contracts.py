@@ -29,8 +29,7 @@ from confluent_kafka.schema_registry import (
 from confluent_kafka.serialization import SerializationError
 
 from codegen.catalog.loader import load_catalog
-from codegen.generate import generate_files
-from codegen.generate.render import write_package
+from codegen.generate import generate_files, write_package
 from publisher.consumer import TypedConsumer
 from publisher.errors import DataContractError
 from publisher.producer import Publisher
