@@ -191,6 +191,13 @@ class Child:
 
 #: The other benchmark scripts; each is optional, a missing one is reported as such.
 CHILDREN: tuple[Child, ...] = (
+    Child(
+        "build",
+        "bench_build.py",
+        (),
+        "building and encoding one event: herald's constructor, from_dict and encode "
+        "beside the dict or protoc message and confluent-kafka's serializers",
+    ),
     Child("encode", "bench_encode.py", (), "encode only: generated class vs fastavro"),
     Child("codegen_100", "bench_codegen.py", ("--schemas", "100"), "herald codegen, 100 schemas"),
     Child("codegen", "bench_codegen.py", ("--schemas", "1000"), "herald codegen, 1,000 schemas"),
