@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
-_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+from publisher.urls import redact_text
 
 
 def redact_url(text: str) -> str:
     """Hide user:password in any URL inside ``text`` so secrets never reach a terminal or log."""
-    return _CREDENTIALS.sub(r"\g<scheme>***@", text)
+    return redact_text(text)
 
 
 class HeraldError(Exception):

@@ -19,7 +19,6 @@ and the cache keyed by class fingerprint live here.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -32,13 +31,16 @@ from confluent_kafka.schema_registry import (
 )
 
 from publisher.contracts import ContractRule, rules_of
-from publisher.errors import RegistryUnavailableError, SchemaNotRegisteredError
+from publisher.errors import (
+    PublisherConfigError,
+    RegistryUnavailableError,
+    SchemaNotRegisteredError,
+)
 from publisher.event import Event
 from publisher.subjects import subject_for
+from publisher.urls import URLError, parse_url, redact_text
 
 _log = logging.getLogger("herald.registry")
-
-_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
 
 #: Per-request timeout (seconds) when the registry config gives none; confluent's is unbounded.
 DEFAULT_REGISTRY_TIMEOUT = 5.0
@@ -56,7 +58,7 @@ _NOT_FOUND_CODES = {40401, 40402, 40403}
 
 def redact_url(text: str) -> str:
     """Hide user:password inside URLs so credentials never reach logs or exception messages."""
-    return _CREDENTIALS.sub(r"\g<scheme>***@", text)
+    return redact_text(text)
 
 
 def subject_of(cls: type[Event], topic: str) -> str:
@@ -91,6 +93,8 @@ class SchemaResolver:
         self._url = url or ""
         self._owns_client = client is None
         settings = {**_BOUNDED_RETRIES, **dict(config or {})}
+        if url and not url.startswith("mock://"):
+            url = self._parse(url, settings)
         if timeout is not None:
             settings["timeout"] = timeout
         settings.setdefault("timeout", DEFAULT_REGISTRY_TIMEOUT)
@@ -109,13 +113,31 @@ class SchemaResolver:
         self._lock = threading.Lock()
         self._key_locks: dict[tuple[str, str], threading.Lock] = {}
 
+    def _parse(self, url: str, settings: dict[str, Any]) -> str:
+        """Split credentials off the URL into basic auth, so no client message can show them."""
+        try:
+            parsed = parse_url(url)
+        except URLError as exc:
+            raise PublisherConfigError(
+                f"Schema Registry {exc}; check SCHEMA_REGISTRY_URL or registry_url="
+            ) from None
+        self._url = parsed.display
+        if parsed.username is not None:
+            if "basic.auth.user.info" in settings:
+                raise PublisherConfigError(
+                    f"registry URL {parsed.display} carries credentials and "
+                    "basic.auth.user.info (HERALD_REGISTRY_USER_INFO) is set too; keep one"
+                )
+            settings["basic.auth.user.info"] = f"{parsed.username}:{parsed.password or ''}"
+        return parsed.url
+
     def close(self) -> None:
         """Close the registry client's connections if this resolver created it."""
         if self._owns_client:
             self.client.close()
 
     def _where(self) -> str:
-        return redact_url(self._url) if self._url else "the Schema Registry"
+        return redact_text(self._url) if self._url else "the Schema Registry"
 
     def _schema(self, cls: type[Event]) -> Schema:
         refs = []

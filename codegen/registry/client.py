@@ -45,6 +45,7 @@ from confluent_kafka.schema_registry import (
 from codegen.catalog import RegistryForm
 from codegen.config import RegistryConfig
 from codegen.errors import ConfigError, RegistryError, redact_url
+from publisher.urls import RegistryURL, URLError, parse_url, redact
 
 T = TypeVar("T")
 
@@ -57,6 +58,8 @@ HTTP_UNAUTHORIZED: Final = 401
 HTTP_FORBIDDEN: Final = 403
 HTTP_CONFLICT: Final = 409
 HTTP_UNPROCESSABLE: Final = 422
+HTTP_REDIRECTS_FROM: Final = 300
+HTTP_REDIRECTS_TO: Final = 400
 _CONTENT_TYPE: Final = "application/vnd.schemaregistry.v1+json"
 #: Apicurio's Confluent-compatible API lives under this path; its subject list is capped.
 APICURIO_CCOMPAT: Final = "/apis/ccompat/"
@@ -121,18 +124,6 @@ class CompatibilityAnswer:
     messages: tuple[str, ...] = ()
 
 
-def _split_userinfo(url: str) -> tuple[str, str | None, str | None]:
-    parts = urllib.parse.urlsplit(url)
-    if parts.username is None:
-        return url.rstrip("/"), None, None
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    clean = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-    user = urllib.parse.unquote(parts.username)
-    password = urllib.parse.unquote(parts.password) if parts.password is not None else None
-    return clean.rstrip("/"), user, password
-
-
 def _describe_transport_error(exc: BaseException) -> str:
     reason = getattr(exc, "reason", exc)
     if isinstance(reason, socket.timeout | TimeoutError):
@@ -141,6 +132,35 @@ def _describe_transport_error(exc: BaseException) -> str:
 
 
 EMBEDDED_SCHEME = "mock://"
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only on the configured scheme, host and port (credentials go along)."""
+
+    def __init__(self, registry: Registry) -> None:
+        super().__init__()
+        self.registry = registry
+
+    def redirect_request(  # noqa: PLR0917 - urllib's signature
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        """Refuse a redirect to another origin instead of sending the credentials there."""
+        origin = self.registry.origin
+        if origin is None or not origin.same_origin(newurl):
+            fp.close()
+            raise RegistryError(
+                f"the Schema Registry at {self.registry.display_url} redirected "
+                f"{redact(req.full_url)} to {redact(newurl)} (HTTP {code}), another host; "
+                "herald sends credentials only to the configured host, so it stopped. Point "
+                "--registry (or SCHEMA_REGISTRY_URL) at the final URL"
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 class Registry:
@@ -157,23 +177,34 @@ class Registry:
                 "no Schema Registry URL: pass --registry URL, set SCHEMA_REGISTRY_URL, "
                 "or set [registry] url in herald.toml"
             )
-        if not config.url.startswith(("http://", "https://", EMBEDDED_SCHEME)):
-            raise ConfigError(
-                f"registry URL {redact_url(config.url)!r} must start with http(s):// "
-                f"(or {EMBEDDED_SCHEME} for the in-process stand-in)"
-            )
         #: True for the in-process mock registry, which has no HTTP API and no levels.
         self.embedded = config.url.startswith(EMBEDDED_SCHEME)
         self._embedded_levels: dict[str, str] = {}
         self.config = config
-        self.url, url_user, url_password = _split_userinfo(config.url)
+        if self.embedded:
+            self.origin: RegistryURL | None = None
+            self.url, url_user, url_password = config.url.rstrip("/"), None, None
+            self.display_url = config.url
+        else:
+            try:
+                parsed = parse_url(config.url)
+            except URLError as exc:
+                raise ConfigError(
+                    f"registry {exc} (or {EMBEDDED_SCHEME} for the in-process stand-in); check "
+                    "--registry, SCHEMA_REGISTRY_URL or [registry] url"
+                ) from None
+            self.origin = parsed
+            self.url, url_user, url_password = parsed.url, parsed.username, parsed.password
+            #: What messages show: the URL without credentials.
+            self.display_url = parsed.display
         creds = credentials_from_env(config, os.environ if environ is None else environ)
         if creds.username is None and creds.token is None and url_user is not None:
             creds = Credentials(username=url_user, password=url_password)
         self.credentials = creds
-        #: What messages show: the URL without credentials.
-        self.display_url = redact_url(config.url)
         self._ssl = self._ssl_context()
+        self._opener = urllib.request.build_opener(
+            _SameOriginRedirects(self), urllib.request.HTTPSHandler(context=self._ssl)
+        )
         conf = self._client_conf()
         self.client = SchemaRegistryClient.new_client(conf)
 
@@ -236,15 +267,32 @@ class Registry:
             headers["Content-Type"] = _CONTENT_TYPE
         request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(
-                request, timeout=self.config.timeout_s, context=self._ssl
-            ) as response:
+            with self._opener.open(request, timeout=self.config.timeout_s) as response:
                 payload = response.read()
         except urllib.error.HTTPError as exc:
             self._raise_http(exc.code, exc.read().decode("utf-8", "replace"), url)
         except (urllib.error.URLError, OSError) as exc:
             raise self.unreachable(exc) from None
-        return json.loads(payload) if payload else None
+        try:
+            return json.loads(payload) if payload else None
+        except ValueError:
+            raise self.not_the_api(f"{method} {redact_url(url)}", payload) from None
+
+    def not_the_api(self, what: str, payload: bytes | str) -> RegistryError:
+        """The error for an answer that is not the registry API's JSON (an HTML page, ...)."""
+        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+        preview = " ".join(text.split())[:80]
+        return RegistryError(
+            f"{what}: the Schema Registry at {self.display_url} answered with something that "
+            f"is not its API's JSON ({preview!r}); check that the URL is the registry's API "
+            "(for Apicurio it ends in /apis/ccompat/v7)"
+        )
+
+    def _object(self, doc: Any, what: str) -> dict[str, Any]:
+        """``doc`` when it is a JSON object, else the error naming the call."""
+        if not isinstance(doc, dict):
+            raise self.not_the_api(what, json.dumps(doc)[:200])
+        return doc
 
     def _raise_http(self, status: int, body: str, url: str) -> None:
         if status in (HTTP_UNAUTHORIZED, HTTP_FORBIDDEN):
@@ -283,15 +331,20 @@ class Registry:
         if self.embedded:
             return self._embedded_levels.get(subject, "BACKWARD")
         quoted = urllib.parse.quote(subject, safe="")
-        doc = self._http("GET", f"/config/{quoted}?defaultToGlobal=true")
+        doc = self._object(
+            self._http("GET", f"/config/{quoted}?defaultToGlobal=true"), f"level of {subject}"
+        )
         return str(doc.get("compatibilityLevel") or doc.get("compatibility") or "BACKWARD")
 
     def test(self, subject: str, form: RegistryForm, version: int | str) -> CompatibilityAnswer:
         """Ask whether ``form`` is compatible with one version, keeping the registry's reasons."""
         quoted = urllib.parse.quote(subject, safe="")
         body = _request_body(form)
-        doc = self._http(
-            "POST", f"/compatibility/subjects/{quoted}/versions/{version}?verbose=true", body
+        doc = self._object(
+            self._http(
+                "POST", f"/compatibility/subjects/{quoted}/versions/{version}?verbose=true", body
+            ),
+            f"compatibility of {subject}",
         )
         messages = doc.get("messages") or []
         return CompatibilityAnswer(bool(doc.get("is_compatible")), tuple(str(m) for m in messages))
@@ -303,11 +356,18 @@ class Registry:
         except SchemaRegistryError as exc:
             if exc.http_status_code in (HTTP_UNAUTHORIZED, HTTP_FORBIDDEN):
                 raise self.auth_refused(exc.http_status_code) from None
+            if HTTP_REDIRECTS_FROM <= exc.http_status_code < HTTP_REDIRECTS_TO:
+                raise RegistryError(
+                    f"{what}: the Schema Registry at {self.display_url} answered with a "
+                    f"redirect (HTTP {exc.http_status_code}), which herald does not follow; "
+                    "point --registry at the URL it redirects to"
+                ) from None
             raise RegistryCallError(
                 exc.http_status_code, exc.error_code, exc.error_message, what
             ) from None
-        except (ValueError, TypeError) as exc:
-            raise RegistryError(f"{what}: {exc}") from None
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            # The client parses JSON and reads fields: an HTML page or a list lands here.
+            raise self.not_the_api(what, str(exc)) from None
         except Exception as exc:  # httpx transport errors: connect, timeout, TLS
             if type(exc).__module__.startswith(("httpx", "httpcore", "ssl", "socket")):
                 raise self.unreachable(exc) from None
@@ -315,7 +375,7 @@ class Registry:
 
     def global_level(self) -> str:
         """The registry-wide compatibility level."""
-        return str(self._call("get global level", self.client.get_compatibility))
+        return self._call("get global level", lambda: _text(self.client.get_compatibility()))
 
     def set_level(self, subject: str, level: str) -> None:
         """Set a subject's own compatibility level."""
@@ -326,7 +386,7 @@ class Registry:
 
     def subjects(self) -> list[str]:
         """Every subject in the registry."""
-        found = list(self._call("list subjects", self.client.get_subjects))
+        found = self._call("list subjects", lambda: _texts(self.client.get_subjects()))
         if len(found) >= APICURIO_SUBJECT_CAP and APICURIO_CCOMPAT in self.url:
             return self._apicurio_subjects()
         return found
@@ -342,53 +402,58 @@ class Registry:
         offset = 0
         for _ in range(10_000):  # bounded: 10 million artifacts at most
             query = f"?offset={offset}&limit={APICURIO_PAGE}&orderby=name&order=asc"
-            doc = self._http_absolute("GET", core + query)
-            page = doc.get("artifacts") or []
-            names.extend(
-                str(a["artifactId"]) for a in page if a.get("groupId") in (None, "default")
-            )
+            doc = self._object(self._http_absolute("GET", core + query), "list subjects")
+            try:
+                page = doc.get("artifacts") or []
+                names.extend(
+                    str(a["artifactId"]) for a in page if a.get("groupId") in (None, "default")
+                )
+                count = int(doc.get("count", 0))
+            except (ValueError, TypeError, AttributeError, KeyError) as exc:
+                raise self.not_the_api("list subjects", str(exc)) from None
             offset += len(page)
-            if not page or offset >= int(doc.get("count", 0)):
+            if not page or offset >= count:
                 break
         return names
 
     def versions(self, subject: str) -> list[int] | None:
         """The subject's versions, oldest first, or None when the subject does not exist."""
         try:
-            found = self._call(f"versions of {subject}", lambda: self.client.get_versions(subject))
+            return self._call(
+                f"versions of {subject}",
+                lambda: sorted(_number(v) for v in _items(self.client.get_versions(subject))),
+            )
         except RegistryCallError as exc:
             if exc.code == SUBJECT_NOT_FOUND:
                 return None
             raise
-        return sorted(int(v) for v in found)
 
     def get_version(
         self, subject: str, version: int | Literal["latest"] = "latest"
     ) -> RegisteredVersion:
         """One registered version with its schema text and references."""
-        reg = self._call(
-            f"version {version} of {subject}", lambda: self.client.get_version(subject, version)
+        return self._call(
+            f"version {version} of {subject}",
+            lambda: _registered(subject, self.client.get_version(subject, version)),
         )
-        return _registered(subject, reg)
 
     def lookup(self, subject: str, form: RegistryForm) -> RegisteredVersion | None:
         """The version under ``subject`` whose schema equals ``form``, or None."""
         try:
-            reg = self._call(
-                f"look up {subject}", lambda: self.client.lookup_schema(subject, _schema(form))
+            return self._call(
+                f"look up {subject}",
+                lambda: _registered(subject, self.client.lookup_schema(subject, _schema(form))),
             )
         except RegistryCallError as exc:
             if exc.code in (SUBJECT_NOT_FOUND, SCHEMA_NOT_FOUND):
                 return None
             raise
-        return _registered(subject, reg)
 
     def register(self, subject: str, form: RegistryForm) -> int:
         """Register ``form`` under ``subject``; return its schema id."""
-        return int(
-            self._call(
-                f"register {subject}", lambda: self.client.register_schema(subject, _schema(form))
-            )
+        return self._call(
+            f"register {subject}",
+            lambda: _number(self.client.register_schema(subject, _schema(form))),
         )
 
 
@@ -405,6 +470,31 @@ class RegistryCallError(RegistryError):
     def refused(self) -> bool:
         """True when the registry refused a schema as incompatible or invalid."""
         return self.status in (HTTP_CONFLICT, HTTP_UNPROCESSABLE)
+
+
+def _text(value: Any) -> str:
+    """A string the API returns; anything else is a malformed answer."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _items(value: Any) -> list[Any]:
+    """A JSON list the API returns; anything else is a malformed answer."""
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _texts(value: Any) -> list[str]:
+    return [_text(v) for v in _items(value)]
+
+
+def _number(value: Any) -> int:
+    """An integer the API returns (ids, versions); anything else is a malformed answer."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    return int(value)
 
 
 def _references(form: RegistryForm) -> list[SchemaReference]:
@@ -438,8 +528,8 @@ def _registered(subject: str, reg: Any) -> RegisteredVersion:
     refs: Sequence[Any] = schema.references or []
     return RegisteredVersion(
         subject=subject,
-        version=int(reg.version),
-        schema_id=int(reg.schema_id),
+        version=_number(reg.version),
+        schema_id=_number(reg.schema_id),
         schema_type=str(schema.schema_type or "AVRO"),
         text=str(schema.schema_str),
         references=tuple((str(r.name), str(r.subject), int(r.version)) for r in refs),
