@@ -248,7 +248,11 @@ def checkout_at(ref: str, folders: list[Path]) -> Iterator[list[Path]]:
     default=None,
     help="Compatibility level; default: the config's, else BACKWARD.",
 )
-@click.option("--strict", is_flag=True, help="Add Buf-style source rules for Protobuf.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Add Buf's FILE-category rules for Protobuf (generated code, JSON).",
+)
 @click.option("--list-rules", is_flag=True, help="Print every rule id, format, category, purpose.")
 @format_option
 @schemas_option

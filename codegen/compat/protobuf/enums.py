@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from codegen.compat.protobuf.context import Evolution
+from codegen.compat.protobuf.context import Evolution, local_name
+from codegen.compat.protobuf_model import ProtoSchema
 from codegen.compat.rules import rule
 
 #: descriptor.proto: EnumDescriptorProto.value
@@ -66,4 +67,28 @@ def enum_value_same_name(evo: Evolution, add: Callable[..., None]) -> None:
             f'keep the name "{missing[0]}" (`option allow_alias = true;` lets both names stay)',
             evo.new.locate(ENUM_VALUE, i, 1),
             f"#/{evo.name}/{value.number}",
+        )
+
+
+@rule(
+    "ENUM_NO_DELETE",
+    "PROTOBUF",
+    "STRICT",
+    "An enum of the previous schema is never deleted: generated code names it.",
+)
+def enum_no_delete(old: ProtoSchema, new: ProtoSchema, add: Callable[..., None]) -> None:
+    """Buf FILE: Confluent accepts ENUM_REMOVED (values travel as numbers), generated code not."""
+    for full_name, info in sorted(old.types.items()):
+        if info.kind != "enum" or not info.local:
+            continue
+        now = new.types.get(full_name)
+        if now is not None and now.kind == "enum":
+            continue
+        name = local_name(info)
+        add(
+            "ENUM_NO_DELETE",
+            f'Previously present enum "{name}" was deleted.',
+            f'restore enum "{name}"; deprecate it instead of deleting it',
+            new.main.locate((2,)),
+            f"#/{name}",
         )

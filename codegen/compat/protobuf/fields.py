@@ -18,6 +18,8 @@ from codegen.compat.protobuf.context import (
     FieldType,
     Spot,
     describe_type,
+    field_type,
+    oneof_name,
     syntax_of,
 )
 from codegen.compat.protobuf_model import MESSAGE_FIELD, ProtoSchema
@@ -227,6 +229,31 @@ def field_no_delete_unless_number_reserved(evo: Evolution, add: Callable[..., No
 
 
 @rule(
+    "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
+    "PROTOBUF",
+    "STRICT",
+    "A deleted field's name must be reserved so JSON and text formats never reuse it.",
+)
+def field_no_delete_unless_name_reserved(evo: Evolution, add: Callable[..., None]) -> None:
+    """Buf WIRE_JSON: JSON carries field names, so a reused name would read old data wrongly."""
+    old, new = evo.old.message, evo.new.message
+    assert old is not None
+    assert new is not None
+    numbers = {f.number for f in new.field}
+    for fdesc in old.field:
+        if fdesc.number in numbers or fdesc.name in new.reserved_name:
+            continue
+        add(
+            "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
+            f'Previously present field "{fdesc.number}" with name "{fdesc.name}" on message '
+            f'"{evo.name}" was deleted without reserving the name "{fdesc.name}".',
+            f'add `reserved "{fdesc.name}";` to "{evo.name}"',
+            evo.new.locate(),
+            f"#/{evo.name}/{fdesc.number}",
+        )
+
+
+@rule(
     "FIELD_SAME_NAME",
     "PROTOBUF",
     "STRICT",
@@ -289,6 +316,64 @@ def field_same_cardinality(
             f'Field "{fdesc.number}" with name "{fdesc.name}" on message "{evo.name}" changed '
             f'cardinality from "{was}" to "{now}".',
             f'keep it "{was}"; add a new field for the new cardinality',
+            evo.new.locate(MESSAGE_FIELD, i),
+            f"#/{evo.name}/{fdesc.number}",
+        )
+
+
+def _type_words(fdesc: FieldDescriptorProto, schema: ProtoSchema) -> str:
+    """A field's type by full name (maps as ``map<key, value>``), as generated code sees it."""
+    return describe_type(field_type(fdesc, schema, None))
+
+
+@rule(
+    "FIELD_SAME_TYPE",
+    "PROTOBUF",
+    "STRICT",
+    "A field keeps its type, which generated code and JSON use (even wire-compatible changes).",
+)
+def field_same_type(
+    evo: Evolution, old_schema: ProtoSchema, new_schema: ProtoSchema, add: Callable[..., None]
+) -> None:
+    """Buf FILE: int32 -> int64 is fine on the wire but changes generated code and JSON."""
+    for i, prev, fdesc in _pairs(evo):
+        was, now = _type_words(prev, old_schema), _type_words(fdesc, new_schema)
+        if was == now:
+            continue
+        add(
+            "FIELD_SAME_TYPE",
+            f'Field "{fdesc.number}" with name "{fdesc.name}" on message "{evo.name}" changed '
+            f'type from "{was}" to "{now}".',
+            f'keep type "{was}"; add a new field with a new number for the new type',
+            evo.new.locate(MESSAGE_FIELD, i),
+            f"#/{evo.name}/{fdesc.number}",
+        )
+
+
+def _oneof_words(name: str) -> str:
+    return f'oneof "{name}"' if name else "no oneof"
+
+
+@rule(
+    "FIELD_SAME_ONEOF",
+    "PROTOBUF",
+    "STRICT",
+    "A field stays in its oneof (or outside any), which generated code is built around.",
+)
+def field_same_oneof(evo: Evolution, add: Callable[..., None]) -> None:
+    """Buf FILE/WIRE_JSON: moving a field into, out of or between oneofs changes its API."""
+    old, new = evo.old.message, evo.new.message
+    assert old is not None
+    assert new is not None
+    for i, prev, fdesc in _pairs(evo):
+        was, now = oneof_name(old, prev) or "", oneof_name(new, fdesc) or ""
+        if was == now:
+            continue
+        add(
+            "FIELD_SAME_ONEOF",
+            f'Field "{fdesc.number}" with name "{fdesc.name}" on message "{evo.name}" moved from '
+            f"{_oneof_words(was)} to {_oneof_words(now)}.",
+            "keep the field where it was; add a new field in the new place",
             evo.new.locate(MESSAGE_FIELD, i),
             f"#/{evo.name}/{fdesc.number}",
         )

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from google.protobuf.descriptor_pb2 import FieldDescriptorProto
 
-from codegen.compat.protobuf.context import Spot
+from codegen.compat.protobuf.context import Evolution, Spot
 from codegen.compat.rules import rule
 
 
@@ -82,3 +82,27 @@ def field_moved_to_existing_oneof(
         original=spot.original,
         update=spot.update,
     )
+
+
+@rule(
+    "ONEOF_NO_DELETE",
+    "PROTOBUF",
+    "STRICT",
+    "A oneof is never deleted or renamed: generated code names it.",
+)
+def oneof_no_delete(evo: Evolution, add: Callable[..., None]) -> None:
+    """Buf FILE: Confluent accepts ONEOF_REMOVED, but the generated accessors disappear."""
+    old, new = evo.old.message, evo.new.message
+    assert old is not None
+    assert new is not None
+    kept = {d.name for d in new.oneof_decl}
+    for decl in old.oneof_decl:
+        if decl.name in kept or decl.name.startswith("_"):
+            continue
+        add(
+            "ONEOF_NO_DELETE",
+            f'Previously present oneof "{decl.name}" on message "{evo.name}" was deleted.',
+            f'keep oneof "{decl.name}"',
+            evo.new.locate(),
+            f"#/{evo.name}/{decl.name}",
+        )

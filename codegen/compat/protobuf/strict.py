@@ -10,14 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from codegen.compat.protobuf.context import Evolution
-from codegen.compat.protobuf.enums import enum_value_no_delete, enum_value_same_name
+from codegen.compat.protobuf.enums import enum_no_delete, enum_value_no_delete, enum_value_same_name
 from codegen.compat.protobuf.fields import (
+    field_no_delete_unless_name_reserved,
     field_no_delete_unless_number_reserved,
     field_same_cardinality,
     field_same_json_name,
     field_same_name,
+    field_same_oneof,
+    field_same_type,
 )
 from codegen.compat.protobuf.files import package_changed
+from codegen.compat.protobuf.oneofs import oneof_no_delete
 from codegen.compat.protobuf_model import ProtoSchema
 from codegen.findings import Finding, Location
 
@@ -45,12 +49,17 @@ def check_strict(old: ProtoSchema, new: ProtoSchema) -> list[Finding]:
         found.append(Finding(rule_id, message, location, path, hint, subject=subject))
 
     package_changed(old, new, add)
+    enum_no_delete(old, new, add)
     for evo in _matched(old, new):
         if evo.new.kind == "message":
             field_no_delete_unless_number_reserved(evo, add)
+            field_no_delete_unless_name_reserved(evo, add)
             field_same_name(evo, add)
             field_same_json_name(evo, add)
+            field_same_type(evo, old, new, add)
             field_same_cardinality(evo, old, new, add)
+            field_same_oneof(evo, add)
+            oneof_no_delete(evo, add)
         else:
             enum_value_no_delete(evo, add)
             enum_value_same_name(evo, add)

@@ -154,9 +154,13 @@ def test_strict_rules_only_with_strict() -> None:
     old = proto('syntax = "proto3";\nmessage Order {\n  string id = 1;\n  string tag = 2;\n}\n')
     new = proto('syntax = "proto3";\nmessage Order {\n  string id = 1;\n}\n')
     assert compare([old], new) == []
-    (finding,) = compare([old], new, strict=True)
-    assert finding.rule == "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED"
-    reserved = proto('syntax = "proto3";\nmessage Order {\n  reserved 2;\n  string id = 1;\n}\n')
+    rules = [f.rule for f in compare([old], new, strict=True)]
+    assert rules == [
+        "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
+        "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
+    ]
+    body = '  reserved 2;\n  reserved "tag";\n  string id = 1;'
+    reserved = proto(f'syntax = "proto3";\nmessage Order {{\n{body}\n}}\n')
     assert compare([old], reserved, strict=True) == []
 
 
