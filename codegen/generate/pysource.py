@@ -142,13 +142,45 @@ LOGICAL_WRITERS: dict[str, str] = {
 PRIMITIVE_READERS: dict[str, tuple[str, ...]] = {
     "null": ("{v} = None",),
     "boolean": ("{v} = data[pos] != 0", "pos += 1"),
-    "int": ("{v}, pos = _h_bin.read_long(data, pos)",),
-    "long": ("{v}, pos = _h_bin.read_long(data, pos)",),
+    # Values and lengths below 64 fit one byte: read them inline, call the reader otherwise.
+    "int": (
+        "{v} = data[pos]",
+        "if {v} < 128:",
+        "    {v} = ({v} >> 1) ^ -({v} & 1)",
+        "    pos += 1",
+        "else:",
+        "    {v}, pos = _h_bin.read_long(data, pos)",
+    ),
+    "long": (
+        "{v} = data[pos]",
+        "if {v} < 128:",
+        "    {v} = ({v} >> 1) ^ -({v} & 1)",
+        "    pos += 1",
+        "else:",
+        "    {v}, pos = _h_bin.read_long(data, pos)",
+    ),
     "float": ("{v} = _h_bin.unpack_float(data, pos)[0]", "pos += 4"),
     "double": ("{v} = _h_bin.unpack_double(data, pos)[0]", "pos += 8"),
     "bytes": ("{v}, pos = _h_bin.read_bytes(data, pos)",),
-    "string": ("{v}, pos = _h_bin.read_string(data, pos)",),
+    "string": (
+        "_h_len = data[pos]",
+        "if _h_len < 128 and not _h_len & 1:",
+        "    _h_len = pos + 1 + (_h_len >> 1)",
+        "    {v} = data[pos + 1 : _h_len].decode()",
+        "    pos = _h_len",
+        "else:",
+        "    {v}, pos = _h_bin.read_string(data, pos)",
+    ),
 }
+#: A non-negative count or index (union branch, enum symbol, block count) read at ``pos``.
+SMALL_INDEX = (
+    "{v} = data[pos]",
+    "if {v} < 128 and not {v} & 1:",
+    "    {v} >>= 1",
+    "    pos += 1",
+    "else:",
+    "    {v}, pos = _h_bin.{reader}(data, pos)",
+)
 #: Logical type -> runtime function turning the decoded base value into the Python value.
 LOGICAL_READERS: dict[str, str] = {
     "decimal": "_h_log.to_decimal({raw}, {p}, {s})",
@@ -555,7 +587,7 @@ class Fragments:
             self.ctx.need("bin")
             table = self.enum_table(t.full_name, "_h_sym_")
             i = self.fresh("i")
-            return [f"{i}, pos = _h_bin.read_index(data, pos)", f"{v} = {table}[{i}]"]
+            return [*_small_index(i, "read_index"), f"{v} = {table}[{i}]"]
         x = self.fresh("x")
         n = self.fresh("n")
         if isinstance(t, ArrayType):
@@ -564,7 +596,7 @@ class Fragments:
             return [
                 f"{acc}: {self.annotation(t)} = []",
                 "while True:",
-                f"    {n}, pos = _h_bin.read_block_count(data, pos)",
+                *("    " + line for line in _small_index(n, "read_block_count")),
                 f"    if not {n}:",
                 "        break",
                 f"    for _ in range({n}):",
@@ -579,7 +611,7 @@ class Fragments:
             return [
                 f"{acc}: {self.annotation(t)} = {{}}",
                 "while True:",
-                f"    {n}, pos = _h_bin.read_block_count(data, pos)",
+                *("    " + line for line in _small_index(n, "read_block_count")),
                 f"    if not {n}:",
                 "        break",
                 f"    for _ in range({n}):",
@@ -590,7 +622,7 @@ class Fragments:
             ]
         self.ctx.need("bin")
         u = self.fresh("u")
-        lines = [f"{v}: {self.annotation(t)}", f"{u}, pos = _h_bin.read_index(data, pos)"]
+        lines = [f"{v}: {self.annotation(t)}", *_small_index(u, "read_index")]
         # Branches read the same way (int and long) share one test, as ruff's SIM114 asks.
         bodies: dict[tuple[str, ...], list[int]] = {}
         for index, branch in enumerate(t.branches):
@@ -797,6 +829,11 @@ def _require_none(value: Any) -> None:
 def _json_bytes(value: Any) -> bytes:
     """Avro writes bytes defaults as strings of code points 0-255 (ISO-8859-1)."""
     return str(_require(value, str)).encode("latin-1")
+
+
+def _small_index(v: str, reader: str) -> list[str]:
+    """Statements reading a count or index into ``v``: one byte inline, else ``reader``."""
+    return [line.format(v=v, reader=reader) for line in SMALL_INDEX]
 
 
 def _union_rank(branch: AvroType) -> int:

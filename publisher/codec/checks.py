@@ -180,6 +180,11 @@ def decode_error(cls_name: str, exc: Exception) -> EventDecodeError:
 
 def trailing(cls_name: str, pos: int, size: int) -> EventDecodeError:
     """The error for bytes left over after a complete record."""
+    if pos > size:
+        return EventDecodeError(
+            f"cannot decode {cls_name}: the body ends at byte {size}, inside a value that runs "
+            f"to byte {pos}"
+        )
     return EventDecodeError(
         f"cannot decode {cls_name}: {size - pos} trailing byte(s) after the record at byte {pos}"
     )

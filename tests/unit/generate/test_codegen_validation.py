@@ -171,6 +171,16 @@ def test_bad_bytes_raise_decode_errors(golden_package: ModuleType) -> None:
         money_cls.decode(body[:-1] + b"\x7e")  # enum index 63: out of range
 
 
+def test_every_truncated_body_raises_a_decode_error(golden_package: ModuleType) -> None:
+    cat_cls = golden_package.TYPES["com.example.shop.Category"]
+    tree = cat_cls(name="root", children=[cat_cls(name="leaf")], parent=cat_cls(name="up"))
+    body = tree.encode()
+    for end in range(len(body)):
+        with pytest.raises(EventDecodeError, match="cannot decode Category"):
+            cat_cls.decode(body[:end])
+    assert cat_cls.decode(body) == tree
+
+
 def test_millisecond_fields_are_truncated_so_round_trips_hold(golden_package: ModuleType) -> None:
     timing_cls = golden_package.TYPES["com.example.shop.Timing"]
     now = dt.datetime(2026, 11, 27, 14, 30, 5, 123456, tzinfo=UTC)

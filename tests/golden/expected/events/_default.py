@@ -86,7 +86,12 @@ class Heartbeat(_h_Event):
 
     @classmethod
     def _h_read(cls, data: bytes, pos: int) -> tuple[_h_Self, int]:
-        _h_f0, pos = _h_bin.read_long(data, pos)
+        _h_f0 = data[pos]
+        if _h_f0 < 128:
+            _h_f0 = (_h_f0 >> 1) ^ -(_h_f0 & 1)
+            pos += 1
+        else:
+            _h_f0, pos = _h_bin.read_long(data, pos)
         obj = cls.__new__(cls)
         _h_init_Heartbeat(
             obj,

@@ -114,7 +114,12 @@ class Money(_h_Event):
     def _h_read(cls, data: bytes, pos: int) -> tuple[_h_Self, int]:
         _h_r1, pos = _h_bin.read_bytes(data, pos)
         _h_f0 = _h_log.to_decimal(_h_r1, 12, 2)
-        _h_i2, pos = _h_bin.read_index(data, pos)
+        _h_i2 = data[pos]
+        if _h_i2 < 128 and not _h_i2 & 1:
+            _h_i2 >>= 1
+            pos += 1
+        else:
+            _h_i2, pos = _h_bin.read_index(data, pos)
         _h_f1 = _h_sym_Currency[_h_i2]
         obj = cls.__new__(cls)
         _h_init_Money(

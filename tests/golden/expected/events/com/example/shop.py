@@ -125,7 +125,13 @@ class Card(_h_Event):
 
     @classmethod
     def _h_read(cls, data: bytes, pos: int) -> tuple[_h_Self, int]:
-        _h_f0, pos = _h_bin.read_string(data, pos)
+        _h_len = data[pos]
+        if _h_len < 128 and not _h_len & 1:
+            _h_len = pos + 1 + (_h_len >> 1)
+            _h_f0 = data[pos + 1 : _h_len].decode()
+            pos = _h_len
+        else:
+            _h_f0, pos = _h_bin.read_string(data, pos)
         _h_f1, pos = _h_bin.read_fixed(data, pos, 16)
         obj = cls.__new__(cls)
         _h_init_Card(
@@ -314,10 +320,21 @@ class Category(_h_Event):
 
     @classmethod
     def _h_read(cls, data: bytes, pos: int) -> tuple[_h_Self, int]:
-        _h_f0, pos = _h_bin.read_string(data, pos)
+        _h_len = data[pos]
+        if _h_len < 128 and not _h_len & 1:
+            _h_len = pos + 1 + (_h_len >> 1)
+            _h_f0 = data[pos + 1 : _h_len].decode()
+            pos = _h_len
+        else:
+            _h_f0, pos = _h_bin.read_string(data, pos)
         _h_a4: list[Category] = []
         while True:
-            _h_n3, pos = _h_bin.read_block_count(data, pos)
+            _h_n3 = data[pos]
+            if _h_n3 < 128 and not _h_n3 & 1:
+                _h_n3 >>= 1
+                pos += 1
+            else:
+                _h_n3, pos = _h_bin.read_block_count(data, pos)
             if not _h_n3:
                 break
             for _ in range(_h_n3):
@@ -325,7 +342,12 @@ class Category(_h_Event):
                 _h_a4.append(_h_x2)
         _h_f1 = _h_a4
         _h_f2: Category | None
-        _h_u8, pos = _h_bin.read_index(data, pos)
+        _h_u8 = data[pos]
+        if _h_u8 < 128 and not _h_u8 & 1:
+            _h_u8 >>= 1
+            pos += 1
+        else:
+            _h_u8, pos = _h_bin.read_index(data, pos)
         if _h_u8 == 0:
             _h_f2 = None
         elif _h_u8 == 1:
@@ -536,8 +558,19 @@ class Line(_h_Event):
 
     @classmethod
     def _h_read(cls, data: bytes, pos: int) -> tuple[_h_Self, int]:
-        _h_f0, pos = _h_bin.read_string(data, pos)
-        _h_f1, pos = _h_bin.read_long(data, pos)
+        _h_len = data[pos]
+        if _h_len < 128 and not _h_len & 1:
+            _h_len = pos + 1 + (_h_len >> 1)
+            _h_f0 = data[pos + 1 : _h_len].decode()
+            pos = _h_len
+        else:
+            _h_f0, pos = _h_bin.read_string(data, pos)
+        _h_f1 = data[pos]
+        if _h_f1 < 128:
+            _h_f1 = (_h_f1 >> 1) ^ -(_h_f1 & 1)
+            pos += 1
+        else:
+            _h_f1, pos = _h_bin.read_long(data, pos)
         _h_f2, pos = _h_m_com_example_common.Money._h_read(data, pos)
         obj = cls.__new__(cls)
         _h_init_Line(
@@ -967,27 +1000,60 @@ class Order(_h_Event):
 
     @classmethod
     def _h_read(cls, data: bytes, pos: int) -> tuple[_h_Self, int]:
-        _h_r9, pos = _h_bin.read_string(data, pos)
+        _h_len = data[pos]
+        if _h_len < 128 and not _h_len & 1:
+            _h_len = pos + 1 + (_h_len >> 1)
+            _h_r9 = data[pos + 1 : _h_len].decode()
+            pos = _h_len
+        else:
+            _h_r9, pos = _h_bin.read_string(data, pos)
         _h_f0 = _h_uuid.UUID(_h_r9)
         _h_f1, pos = _h_m_com_example_common.Money._h_read(data, pos)
-        _h_i10, pos = _h_bin.read_index(data, pos)
+        _h_i10 = data[pos]
+        if _h_i10 < 128 and not _h_i10 & 1:
+            _h_i10 >>= 1
+            pos += 1
+        else:
+            _h_i10, pos = _h_bin.read_index(data, pos)
         _h_f2 = _h_sym_Status[_h_i10]
         _h_a14: list[Line] = []
         while True:
-            _h_n13, pos = _h_bin.read_block_count(data, pos)
+            _h_n13 = data[pos]
+            if _h_n13 < 128 and not _h_n13 & 1:
+                _h_n13 >>= 1
+                pos += 1
+            else:
+                _h_n13, pos = _h_bin.read_block_count(data, pos)
             if not _h_n13:
                 break
             for _ in range(_h_n13):
                 _h_x12, pos = Line._h_read(data, pos)
                 _h_a14.append(_h_x12)
         _h_f3 = _h_a14
-        _h_f4, pos = _h_bin.read_string(data, pos)
+        _h_len = data[pos]
+        if _h_len < 128 and not _h_len & 1:
+            _h_len = pos + 1 + (_h_len >> 1)
+            _h_f4 = data[pos + 1 : _h_len].decode()
+            pos = _h_len
+        else:
+            _h_f4, pos = _h_bin.read_string(data, pos)
         _h_f5: str | None
-        _h_u18, pos = _h_bin.read_index(data, pos)
+        _h_u18 = data[pos]
+        if _h_u18 < 128 and not _h_u18 & 1:
+            _h_u18 >>= 1
+            pos += 1
+        else:
+            _h_u18, pos = _h_bin.read_index(data, pos)
         if _h_u18 == 0:
             _h_f5 = None
         elif _h_u18 == 1:
-            _h_f5, pos = _h_bin.read_string(data, pos)
+            _h_len = data[pos]
+            if _h_len < 128 and not _h_len & 1:
+                _h_len = pos + 1 + (_h_len >> 1)
+                _h_f5 = data[pos + 1 : _h_len].decode()
+                pos = _h_len
+            else:
+                _h_f5, pos = _h_bin.read_string(data, pos)
         else:
             raise ValueError(f"union index {_h_u18} is out of range")
         _h_f6 = data[pos] != 0
@@ -995,17 +1061,38 @@ class Order(_h_Event):
         _h_f7 = _h_bin.unpack_float(data, pos)[0]
         pos += 4
         _h_f8: str | int | None
-        _h_u22, pos = _h_bin.read_index(data, pos)
+        _h_u22 = data[pos]
+        if _h_u22 < 128 and not _h_u22 & 1:
+            _h_u22 >>= 1
+            pos += 1
+        else:
+            _h_u22, pos = _h_bin.read_index(data, pos)
         if _h_u22 == 0:
             _h_f8 = None
         elif _h_u22 == 1:
-            _h_f8, pos = _h_bin.read_string(data, pos)
+            _h_len = data[pos]
+            if _h_len < 128 and not _h_len & 1:
+                _h_len = pos + 1 + (_h_len >> 1)
+                _h_f8 = data[pos + 1 : _h_len].decode()
+                pos = _h_len
+            else:
+                _h_f8, pos = _h_bin.read_string(data, pos)
         elif _h_u22 == 2:
-            _h_f8, pos = _h_bin.read_long(data, pos)
+            _h_f8 = data[pos]
+            if _h_f8 < 128:
+                _h_f8 = (_h_f8 >> 1) ^ -(_h_f8 & 1)
+                pos += 1
+            else:
+                _h_f8, pos = _h_bin.read_long(data, pos)
         else:
             raise ValueError(f"union index {_h_u22} is out of range")
         _h_f9: Card | Transfer
-        _h_u26, pos = _h_bin.read_index(data, pos)
+        _h_u26 = data[pos]
+        if _h_u26 < 128 and not _h_u26 & 1:
+            _h_u26 >>= 1
+            pos += 1
+        else:
+            _h_u26, pos = _h_bin.read_index(data, pos)
         if _h_u26 == 0:
             _h_f9, pos = Card._h_read(data, pos)
         elif _h_u26 == 1:
@@ -1014,24 +1101,45 @@ class Order(_h_Event):
             raise ValueError(f"union index {_h_u26} is out of range")
         _h_a32: dict[str, str] = {}
         while True:
-            _h_n30, pos = _h_bin.read_block_count(data, pos)
+            _h_n30 = data[pos]
+            if _h_n30 < 128 and not _h_n30 & 1:
+                _h_n30 >>= 1
+                pos += 1
+            else:
+                _h_n30, pos = _h_bin.read_block_count(data, pos)
             if not _h_n30:
                 break
             for _ in range(_h_n30):
                 _h_k31, pos = _h_bin.read_string(data, pos)
-                _h_x29, pos = _h_bin.read_string(data, pos)
+                _h_len = data[pos]
+                if _h_len < 128 and not _h_len & 1:
+                    _h_len = pos + 1 + (_h_len >> 1)
+                    _h_x29 = data[pos + 1 : _h_len].decode()
+                    pos = _h_len
+                else:
+                    _h_x29, pos = _h_bin.read_string(data, pos)
                 _h_a32[_h_k31] = _h_x29
         _h_f10 = _h_a32
         _h_a39: dict[str, list[float]] = {}
         while True:
-            _h_n37, pos = _h_bin.read_block_count(data, pos)
+            _h_n37 = data[pos]
+            if _h_n37 < 128 and not _h_n37 & 1:
+                _h_n37 >>= 1
+                pos += 1
+            else:
+                _h_n37, pos = _h_bin.read_block_count(data, pos)
             if not _h_n37:
                 break
             for _ in range(_h_n37):
                 _h_k38, pos = _h_bin.read_string(data, pos)
                 _h_a42: list[float] = []
                 while True:
-                    _h_n41, pos = _h_bin.read_block_count(data, pos)
+                    _h_n41 = data[pos]
+                    if _h_n41 < 128 and not _h_n41 & 1:
+                        _h_n41 >>= 1
+                        pos += 1
+                    else:
+                        _h_n41, pos = _h_bin.read_block_count(data, pos)
                     if not _h_n41:
                         break
                     for _ in range(_h_n41):
@@ -1042,7 +1150,12 @@ class Order(_h_Event):
                 _h_a39[_h_k38] = _h_x36
         _h_f11 = _h_a39
         _h_f12: _h_m_com_example_common.Money | None
-        _h_u46, pos = _h_bin.read_index(data, pos)
+        _h_u46 = data[pos]
+        if _h_u46 < 128 and not _h_u46 & 1:
+            _h_u46 >>= 1
+            pos += 1
+        else:
+            _h_u46, pos = _h_bin.read_index(data, pos)
         if _h_u46 == 0:
             _h_f12 = None
         elif _h_u46 == 1:
@@ -1050,7 +1163,12 @@ class Order(_h_Event):
         else:
             raise ValueError(f"union index {_h_u46} is out of range")
         _h_f13, pos = _h_bin.read_fixed(data, pos, 16)
-        _h_f14, pos = _h_bin.read_long(data, pos)
+        _h_f14 = data[pos]
+        if _h_f14 < 128:
+            _h_f14 = (_h_f14 >> 1) ^ -(_h_f14 & 1)
+            pos += 1
+        else:
+            _h_f14, pos = _h_bin.read_long(data, pos)
         obj = cls.__new__(cls)
         _h_init_Order(
             obj,
@@ -1545,28 +1663,79 @@ class Timing(_h_Event):
         _h_f0 = _h_log.to_decimal(_h_r47, 9, 3)
         _h_r48, pos = _h_bin.read_fixed(data, pos, 8)
         _h_f1 = _h_log.to_decimal(_h_r48, 18, 4)
-        _h_r49, pos = _h_bin.read_long(data, pos)
+        _h_r49 = data[pos]
+        if _h_r49 < 128:
+            _h_r49 = (_h_r49 >> 1) ^ -(_h_r49 & 1)
+            pos += 1
+        else:
+            _h_r49, pos = _h_bin.read_long(data, pos)
         _h_f2 = _h_log.to_date(_h_r49)
-        _h_r50, pos = _h_bin.read_long(data, pos)
+        _h_r50 = data[pos]
+        if _h_r50 < 128:
+            _h_r50 = (_h_r50 >> 1) ^ -(_h_r50 & 1)
+            pos += 1
+        else:
+            _h_r50, pos = _h_bin.read_long(data, pos)
         _h_f3 = _h_log.to_time_millis(_h_r50)
-        _h_r51, pos = _h_bin.read_long(data, pos)
+        _h_r51 = data[pos]
+        if _h_r51 < 128:
+            _h_r51 = (_h_r51 >> 1) ^ -(_h_r51 & 1)
+            pos += 1
+        else:
+            _h_r51, pos = _h_bin.read_long(data, pos)
         _h_f4 = _h_log.to_time_micros(_h_r51)
-        _h_r52, pos = _h_bin.read_long(data, pos)
+        _h_r52 = data[pos]
+        if _h_r52 < 128:
+            _h_r52 = (_h_r52 >> 1) ^ -(_h_r52 & 1)
+            pos += 1
+        else:
+            _h_r52, pos = _h_bin.read_long(data, pos)
         _h_f5 = _h_log.to_timestamp_millis(_h_r52)
-        _h_r53, pos = _h_bin.read_long(data, pos)
+        _h_r53 = data[pos]
+        if _h_r53 < 128:
+            _h_r53 = (_h_r53 >> 1) ^ -(_h_r53 & 1)
+            pos += 1
+        else:
+            _h_r53, pos = _h_bin.read_long(data, pos)
         _h_f6 = _h_log.to_timestamp_micros(_h_r53)
-        _h_r54, pos = _h_bin.read_long(data, pos)
+        _h_r54 = data[pos]
+        if _h_r54 < 128:
+            _h_r54 = (_h_r54 >> 1) ^ -(_h_r54 & 1)
+            pos += 1
+        else:
+            _h_r54, pos = _h_bin.read_long(data, pos)
         _h_f7 = _h_log.to_local_timestamp_millis(_h_r54)
-        _h_r55, pos = _h_bin.read_long(data, pos)
+        _h_r55 = data[pos]
+        if _h_r55 < 128:
+            _h_r55 = (_h_r55 >> 1) ^ -(_h_r55 & 1)
+            pos += 1
+        else:
+            _h_r55, pos = _h_bin.read_long(data, pos)
         _h_f8 = _h_log.to_local_timestamp_micros(_h_r55)
-        _h_r56, pos = _h_bin.read_string(data, pos)
+        _h_len = data[pos]
+        if _h_len < 128 and not _h_len & 1:
+            _h_len = pos + 1 + (_h_len >> 1)
+            _h_r56 = data[pos + 1 : _h_len].decode()
+            pos = _h_len
+        else:
+            _h_r56, pos = _h_bin.read_string(data, pos)
         _h_f9 = _h_uuid.UUID(_h_r56)
         _h_f10: _h_dt.datetime | None
-        _h_u60, pos = _h_bin.read_index(data, pos)
+        _h_u60 = data[pos]
+        if _h_u60 < 128 and not _h_u60 & 1:
+            _h_u60 >>= 1
+            pos += 1
+        else:
+            _h_u60, pos = _h_bin.read_index(data, pos)
         if _h_u60 == 0:
             _h_f10 = None
         elif _h_u60 == 1:
-            _h_r61, pos = _h_bin.read_long(data, pos)
+            _h_r61 = data[pos]
+            if _h_r61 < 128:
+                _h_r61 = (_h_r61 >> 1) ^ -(_h_r61 & 1)
+                pos += 1
+            else:
+                _h_r61, pos = _h_bin.read_long(data, pos)
             _h_f10 = _h_log.to_timestamp_micros(_h_r61)
         else:
             raise ValueError(f"union index {_h_u60} is out of range")
@@ -1816,7 +1985,13 @@ class Transfer(_h_Event):
 
     @classmethod
     def _h_read(cls, data: bytes, pos: int) -> tuple[_h_Self, int]:
-        _h_f0, pos = _h_bin.read_string(data, pos)
+        _h_len = data[pos]
+        if _h_len < 128 and not _h_len & 1:
+            _h_len = pos + 1 + (_h_len >> 1)
+            _h_f0 = data[pos + 1 : _h_len].decode()
+            pos = _h_len
+        else:
+            _h_f0, pos = _h_bin.read_string(data, pos)
         _h_f1, pos = _h_bin.read_bytes(data, pos)
         obj = cls.__new__(cls)
         _h_init_Transfer(
