@@ -1,7 +1,8 @@
 """``make bench``: run every benchmark, then write the table, ``latest.json`` and the chart.
 
 Flow: the publish paths run in this process (:mod:`benchmarks.bench_publish`, interleaved
-rounds); the RSS measurement runs in a child process (:mod:`benchmarks.bench_rss`); the
+rounds), then the consume paths (:mod:`benchmarks.bench_consume`, over one topic they share);
+the RSS measurement runs in a child process (:mod:`benchmarks.bench_rss`); the
 other ``benchmarks/bench_*.py`` scripts (encode, codegen, diff, registry) run as children too,
 and their figures are taken from their output (a JSON object line when they print one, else
 the ``label  number unit`` lines). :func:`build_results` puts it all in one dict,
@@ -156,6 +157,12 @@ TARGETS: tuple[Target, ...] = (
         5.0,
         ">=",
         _path_ratio("preset_throughput", "preset_no_batching"),
+    ),
+    Target(
+        "consume herald_avro_consume_evolved / confluent_avro_consume",
+        2.0,
+        ">=",
+        _path_ratio("herald_avro_consume_evolved", "confluent_avro_consume"),
     ),
     Target("peak RSS growth, bounded buffer", 150.0, "<", _rss_growth, " MB"),
     Target("herald codegen, 1,000 schemas", 5.0, "<", _figure("codegen", r"^total$"), " s"),
@@ -535,7 +542,7 @@ def _versions() -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run everything, write results/latest.{json,md,png}, print the markdown."""
-    from benchmarks import bench_publish
+    from benchmarks import bench_consume, bench_publish
 
     del argv
     events = _env_int("BENCH_EVENTS", DEFAULT_EVENTS)
@@ -550,6 +557,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"broker {connection.bootstrap_servers}"
     )
     outcome = bench_publish.run(events, rounds, only=only, connection=connection)
+    print("bench: consume paths (one topic of v1 records, read by every path)")
+    consumed = bench_consume.run(events, rounds, only=only, connection=connection)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     print(f"bench: peak RSS while publishing {rss_events:,} events (child process)")
@@ -568,10 +577,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         **_versions(),
     }
     results = build_results(
-        outcome.interleaved.summaries(),
-        descriptions=bench_publish.DESCRIPTIONS,
-        baselines=bench_publish.BASELINES,
-        skipped=outcome.skipped,
+        {**outcome.interleaved.summaries(), **consumed.interleaved.summaries()},
+        descriptions={**bench_publish.DESCRIPTIONS, **bench_consume.DESCRIPTIONS},
+        baselines={**bench_publish.BASELINES, **bench_consume.BASELINES},
+        skipped={**outcome.skipped, **consumed.skipped},
         sections=sections,
         run=run_info,
     )
