@@ -260,11 +260,13 @@ class _Compiler:
         if appended is not None:
             body = ["def _h_root(data):", f"    return data + {self.const(appended)}"]
         else:
+            tail = reader.kind == "record" == writer.kind and not self.identical(reader, writer)
+            read = self.root_record(reader, writer) if tail else self.emit(reader, writer, "out")
             body = [
                 "def _h_root(data):",
                 "    out = bytearray()",
                 "    pos = 0",
-                *("    " + line for line in self.emit(reader, writer, "out")),
+                *("    " + line for line in read),
                 "    if pos != len(data):",
                 "        raise ValueError(f'the body ends at byte {pos}, not {len(data)}')",
                 "    return bytes(out)",
@@ -393,6 +395,28 @@ class _Compiler:
         )
         return name
 
+    def root_record(self, r: AvroNode, w: AvroNode) -> list[str]:
+        """The root record inline: a run of unchanged fields up to the end is copied unread."""
+        target = {id(wf): i for i, rf in enumerate(r.fields) if (wf := _writer_field(w, rf))}
+        order = [target[id(wf)] for wf in w.fields if id(wf) in target]
+        if order != sorted(order):
+            return [f"pos = {self.record(r, w)}(data, pos, out)"]
+        return self.streamed(r, w, target, self.unchanged_tail(r, w, target))
+
+    def unchanged_tail(self, r: AvroNode, w: AvroNode, target: dict[int, int]) -> int:
+        """The first writer field of the run that reaches the end unchanged and in place."""
+        first = len(w.fields)
+        expect: int | None = None
+        for k in range(len(w.fields) - 1, -1, -1):
+            wf = w.fields[k]
+            j = target.get(id(wf))
+            if j is None or not self.identical(r.fields[j].type, wf.type):
+                break
+            if expect is not None and j != expect - 1:
+                break
+            expect, first = j, k
+        return first
+
     def record_body(self, r: AvroNode, w: AvroNode) -> list[str]:
         target = {id(wf): i for i, rf in enumerate(r.fields) if (wf := _writer_field(w, rf))}
         order = [target[id(wf)] for wf in w.fields if id(wf) in target]
@@ -400,8 +424,14 @@ class _Compiler:
             return self.streamed(r, w, target)
         return self.gathered(r, w, target)
 
-    def streamed(self, r: AvroNode, w: AvroNode, target: dict[int, int]) -> list[str]:
-        """Writer and reader keep the shared fields in the same order: write as we read."""
+    def streamed(
+        self, r: AvroNode, w: AvroNode, target: dict[int, int], tail: int | None = None
+    ) -> list[str]:
+        """Writer and reader keep the shared fields in the same order: write as we read.
+
+        From writer field ``tail`` on (root records only), the rest of the body is copied as
+        it is, without reading it.
+        """
         lines: list[str] = []
         start: str | None = None
         done = 0
@@ -412,7 +442,7 @@ class _Compiler:
                 lines.append(f"out += data[{start}:pos]")
                 start = None
 
-        for wf in w.fields:
+        for k, wf in enumerate(w.fields):
             j = target.get(id(wf))
             if j is None:
                 flush()
@@ -421,6 +451,11 @@ class _Compiler:
             if done < j:
                 flush()
                 lines.append(f"out += {self.const(self.defaults(r, done, j))}")
+            if k == tail:
+                lines += [f"out += data[{start or 'pos'}:]", "pos = len(data)"]
+                start = None
+                done = j + len(w.fields) - k
+                break
             done = j + 1
             rf = r.fields[j]
             if self.identical(rf.type, wf.type):
