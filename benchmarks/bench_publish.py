@@ -37,6 +37,7 @@ documented use, so the ratios against them are conservative.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import time
 import uuid
@@ -83,6 +84,9 @@ DESCRIPTIONS: dict[str, str] = {
     "preset_safe": "(h) herald preset safe",
     "preset_throughput": "(h) herald preset throughput",
     "preset_no_batching": "(h) no batching: linger 0, 1 msg/batch, acks=all",
+    "herald_avro_tracing_absent": "Publisher.publish, Avro, opentelemetry not importable",
+    "herald_avro_tracing_off": "Publisher.publish, Avro, opentelemetry without an SDK provider",
+    "herald_avro_tracing_on": "Publisher.publish, Avro, a span per event (SDK, batch export)",
 }
 
 #: Path → the path its ratio is taken against besides raw: (d) for Avro paths, (g) for Protobuf.
@@ -104,6 +108,9 @@ BASELINES: dict[str, str] = {
     "preset_safe": "confluent_avro",
     "preset_throughput": "confluent_avro",
     "preset_no_batching": "confluent_avro",
+    "herald_avro_tracing_absent": "herald_avro_tracing_absent",
+    "herald_avro_tracing_off": "herald_avro_tracing_absent",
+    "herald_avro_tracing_on": "herald_avro_tracing_absent",
 }
 
 
@@ -456,7 +463,9 @@ def confluent_protobuf_path(bench: Bench) -> Measured:
 
 
 # ---------------------------------------------------------------------------- herald paths
-def _publisher(bench: Bench, preset: str, config: dict[str, Any] | None = None) -> Any:
+def _publisher(
+    bench: Bench, preset: str, config: dict[str, Any] | None = None, tracing: Any = None
+) -> Any:
     from publisher import Publisher
 
     return Publisher(
@@ -465,6 +474,7 @@ def _publisher(bench: Bench, preset: str, config: dict[str, Any] | None = None) 
         preset=preset,
         config=config,
         auto_register=True,
+        tracing=tracing,
     )
 
 
@@ -479,11 +489,12 @@ def _herald_path(
     preset: str = "safe",
     config: dict[str, Any] | None = None,
     share: int = 1,
+    tracing: Any = None,
 ) -> Measured:
     cls = bench.event_class(full_name)
     events = workload.typed_events(cls, records)
     topic = bench.topics.create(name)
-    pub = _publisher(bench, preset, config)
+    pub = _publisher(bench, preset, config, tracing)
     pub.preload(cls, topics=[topic])
     count = max(1, bench.events // share)
     pairs = repeat(list(zip(events, keys, strict=True)), count)
@@ -784,6 +795,52 @@ def confluent_protobuf_e2e_path(bench: Bench) -> Measured:
     )
 
 
+def _tracing_path(mode: str) -> Callable[[Bench], Measured]:
+    """(b) with tracing absent, off or on; the publisher decides once, when it is built."""
+
+    def build(bench: Bench) -> Measured:
+        def path(tracing: Any) -> Measured:
+            return _herald_path(
+                bench,
+                f"herald_avro_tracing_{mode}",
+                workload.ORDER_NAME,
+                bench.orders,
+                bench.order_keys,
+                tracing=tracing,
+            )
+
+        if mode == "absent":
+            saved = sys.modules.get("opentelemetry")
+            sys.modules["opentelemetry"] = None  # type: ignore[assignment]  # import fails
+            try:
+                return path(None)
+            finally:
+                if saved is None:
+                    del sys.modules["opentelemetry"]
+                else:
+                    sys.modules["opentelemetry"] = saved
+        if mode == "off":
+            return path(None)  # no SDK tracer provider is set in this process
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import (
+            BatchSpanProcessor,
+            SpanExporter,
+            SpanExportResult,
+        )
+
+        class Discard(SpanExporter):
+            """Exports nowhere: the cost measured is herald's spans, not a collector's."""
+
+            def export(self, spans: Any) -> SpanExportResult:
+                return SpanExportResult.SUCCESS
+
+        provider = TracerProvider()
+        provider.add_span_processor(BatchSpanProcessor(Discard()))
+        return path(provider)
+
+    return build
+
+
 #: Path name → builder, in report order.
 BUILDERS: dict[str, Callable[[Bench], Measured]] = {
     "raw": raw_path,
@@ -802,6 +859,9 @@ BUILDERS: dict[str, Callable[[Bench], Measured]] = {
     "preset_safe": preset_path("safe"),
     "preset_throughput": preset_path("throughput"),
     "preset_no_batching": no_batching_path,
+    "herald_avro_tracing_absent": _tracing_path("absent"),
+    "herald_avro_tracing_off": _tracing_path("off"),
+    "herald_avro_tracing_on": _tracing_path("on"),
 }
 
 

@@ -44,6 +44,7 @@ from publisher.logs import kafka_logger
 from publisher.record_errors import OnError, RecordErrorPolicy
 from publisher.registry import SchemaResolver
 from publisher.subjects import subject_for
+from publisher.tracing import TracingSetting, consume_tracing
 from publisher.wire import parse_header
 
 Decoder = Callable[[bytes], Event]
@@ -287,6 +288,7 @@ class TypedConsumer:
         on_error: OnError = "raise",
         rules: str = "refuse",
         rule_conf: Mapping[str, Any] | None = None,
+        tracing: TracingSetting = None,
     ) -> None:
         #: What happens to a record that cannot be decoded; its counts say how many were passed.
         self.on_error = RecordErrorPolicy(on_error)
@@ -310,6 +312,9 @@ class TypedConsumer:
         self._unread: deque[Any] = deque()
         if topics:
             self.consumer.subscribe(list(topics))
+        traced = consume_tracing(tracing, group_id)
+        if traced is not None:
+            self.poll = traced.wrap(self.poll)  # type: ignore[method-assign,assignment]
 
     def _typed(self, msg: Any) -> TypedMessage | None:
         """One raw record as a TypedMessage; None when it went to the error policy."""

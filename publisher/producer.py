@@ -51,6 +51,7 @@ from publisher.partitioners import PartitionCache, Partitioner
 from publisher.registry import SchemaResolver, default_topic, subject_of
 from publisher.subjects import subject_for
 from publisher.topics import Topic, topic_map
+from publisher.tracing import TracingSetting, publish_tracing
 from publisher.wire import header
 
 __all__ = [
@@ -152,6 +153,7 @@ class Publisher:
         stats_interval_ms: int | None = None,
         init_timeout: float = 30.0,
         topics: Mapping[str, Topic] | Iterable[Topic] | None = None,
+        tracing: TracingSetting = None,
     ) -> None:
         overrides = dict(config or {})
         if bootstrap_servers is not None:
@@ -169,6 +171,7 @@ class Publisher:
         elif stats_interval_ms:
             overrides["statistics.interval.ms"] = stats_interval_ms
         settings = producer_config(preset, overrides, transactional_id=transactional_id)
+        traced = publish_tracing(tracing)
         self.config: dict[str, Any] = settings
         self.client_id = str(settings.get("client.id", "rdkafka"))
         self.metrics = metrics
@@ -231,6 +234,10 @@ class Publisher:
         self._served_at = 0.0
         self._stop = threading.Event()
         self._poller = threading.Thread(target=self._poll_loop, name="herald-poll", daemon=True)
+        if traced is not None:
+            # Chosen once here: an untraced publisher keeps the plain method, with no check
+            # per event.
+            self.publish = traced.wrap(self.publish, self._resolver)  # type: ignore[method-assign]
         self._poller.start()
         _log.info(
             "publisher %s: started for %s (preset %s, idempotent %s, transactional %s)",

@@ -38,6 +38,9 @@ PATH_NAMES = {
     "preset_safe",
     "preset_throughput",
     "preset_no_batching",
+    "herald_avro_tracing_absent",
+    "herald_avro_tracing_off",
+    "herald_avro_tracing_on",
 }
 
 
@@ -67,6 +70,9 @@ RATES = {
     "preset_safe": 150_000.0,
     "preset_throughput": 160_000.0,
     "preset_no_batching": 8_000.0,
+    "herald_avro_tracing_absent": 150_000.0,
+    "herald_avro_tracing_off": 150_000.0,
+    "herald_avro_tracing_on": 40_000.0,
 }
 
 
