@@ -314,7 +314,7 @@ class TypedConsumer:
             self.consumer.subscribe(list(topics))
         traced = consume_tracing(tracing, group_id)
         if traced is not None:
-            self.poll = traced.wrap(self.poll)  # type: ignore[method-assign,assignment]
+            self._typed = traced.wrap(self._typed)  # type: ignore[method-assign,assignment]
 
     def _typed(self, msg: Any) -> TypedMessage | None:
         """One raw record as a TypedMessage; None when it went to the error policy."""

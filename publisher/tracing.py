@@ -201,7 +201,7 @@ def extract(headers: Sequence[tuple[str, bytes | None]]) -> Any:
 
 
 class ConsumeTracing:
-    """The traced ``poll`` of one typed consumer: a CONSUMER span per record read."""
+    """The traced decoding of one typed consumer: a CONSUMER span per record it returns."""
 
     def __init__(self, tracer: Any, group: str) -> None:
         from opentelemetry import propagate
@@ -212,14 +212,15 @@ class ConsumeTracing:
         self._extract = propagate.extract
         self._kind = SpanKind.CONSUMER
 
-    def wrap(self, poll: Callable[[float], Any]) -> Callable[[float], Any]:
-        """``poll`` that starts and ends a ``receive <topic>`` span under each record's context."""
+    def wrap(self, typed: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """The consumer's record decoding, with a ``receive <topic>`` span under each record's
+        context (``poll`` and ``take`` both decode through it)."""
         start = self._tracer.start_span
         extract_context = self._extract
         kind, group = self._kind, self._group
 
-        def traced(timeout: float = 1.0) -> Any:
-            message = poll(timeout)
+        def traced(raw: Any) -> Any:
+            message = typed(raw)
             if message is None:
                 return None
             span = start(
@@ -243,6 +244,6 @@ class ConsumeTracing:
 
 
 def consume_tracing(setting: TracingSetting, group: str) -> ConsumeTracing | None:
-    """The consumer's tracing, or None: poll then stays the untraced method."""
+    """The consumer's tracing, or None: decoding then stays the untraced method."""
     tracer = _tracer(setting, "herald.consumer")
     return None if tracer is None else ConsumeTracing(tracer, group)
