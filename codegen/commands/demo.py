@@ -2,9 +2,12 @@
 
 Flow: catalog -> lint -> the offline engine explaining a breaking change -> register (with
 references) -> codegen into a temporary package -> publish typed events with the Publisher
--> read them back with the typed consumer and compare. With no ``KAFKA_BOOTSTRAP_SERVERS`` it
-runs on librdkafka's mock cluster, and with no ``SCHEMA_REGISTRY_URL`` on confluent-kafka's
-``mock://`` registry, and says so; setting the two variables is all it takes to use real ones.
+-> read them back with the typed consumer and compare. On herald's own example contracts it
+publishes orders and payments built from realistic values; on any other catalog it publishes
+sample events of every bound type (:mod:`codegen.samples`) and evolves the first Avro record.
+With no ``KAFKA_BOOTSTRAP_SERVERS`` it runs on librdkafka's mock cluster, and with no
+``SCHEMA_REGISTRY_URL`` on confluent-kafka's ``mock://`` registry, and says so; setting the
+two variables is all it takes to use real ones.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from codegen.lint import lint_catalog
 from codegen.registry import connect, plan_subjects
 from codegen.registry.register import Registrar
 from codegen.report import render
+from codegen.samples import sample_event
 from publisher import Event
 from publisher.consumer import TypedConsumer
 from publisher.producer import Publisher
@@ -101,20 +105,31 @@ def _payment(n: int, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _breaking_change(catalog: Catalog) -> tuple[SchemaSource, SchemaSource]:
-    """OrderPlaced as it is, and a version that adds a field without a default."""
-    file = catalog.get(ORDER).file
-    assert isinstance(file, AvroFile)
+def _record_to_evolve(config: HeraldConfig, catalog: Catalog) -> AvroFile | None:
+    """OrderPlaced in herald's repo; else the first bound Avro record, else the first one."""
+    records = [f for f in catalog.avro_files if f.primary.kind == "record"]
+    bound = {b.value for b in config.bindings}
+    for wanted in (lambda f: f.primary.full_name == ORDER, lambda f: f.primary.full_name in bound):
+        found = next((f for f in records if wanted(f)), None)
+        if found is not None:
+            return found
+    return records[0] if records else None
+
+
+def _breaking_change(catalog: Catalog, file: AvroFile) -> tuple[SchemaSource, SchemaSource]:
+    """A record as it is, and a version that adds a field without a default."""
+    name = file.primary.full_name
     text = file_text(file)
     evolved = json.loads(text)
     evolved["fields"].append({"name": "loyalty_tier", "type": "string"})
     refs = {
         dep.primary.full_name: file_text(dep)
         for dep in catalog.avro_files
-        if dep.primary.full_name != ORDER
+        if dep.primary.full_name != name
     }
-    old = SchemaSource("AVRO", text, file.display_path, refs, ORDER)
-    new = SchemaSource("AVRO", json.dumps(evolved, indent=2), "OrderPlaced.next.avsc", refs, ORDER)
+    old = SchemaSource("AVRO", text, file.display_path, refs, name)
+    short = name.rpartition(".")[2]
+    new = SchemaSource("AVRO", json.dumps(evolved, indent=2), f"{short}.next.avsc", refs, name)
     return old, new
 
 
@@ -134,6 +149,9 @@ def _generate(config: HeraldConfig, catalog: Catalog, out: Path) -> dict[str, ty
     files = generate_files(catalog, out.name, event_bindings(config))
     write_package(files, out)
     click.echo(f"  {len(files)} files for {len(catalog)} schemas in {out}")
+    # A demo run earlier in this process left its package in sys.modules under the same name.
+    for loaded in [m for m in sys.modules if m == out.name or m.startswith(f"{out.name}.")]:
+        del sys.modules[loaded]
     sys.path.insert(0, str(out.parent))
     try:
         package = importlib.import_module(out.name)
@@ -173,36 +191,68 @@ def demo(config_path: str | None, events: int) -> int:
         click.echo(render(findings, "text") or "  no findings")
 
         _step(2, "explain a breaking change offline (what `herald diff` prints)")
-        old, new = _breaking_change(catalog)
-        click.echo(render(compare([old], new, "BACKWARD"), "text"))
+        record = _record_to_evolve(config, catalog)
+        if record is None:
+            click.echo("  no Avro record to evolve in this catalog")
+        else:
+            old, new = _breaking_change(catalog, record)
+            click.echo(render(compare([old], new, "BACKWARD"), "text"))
 
         _step(3, "register subjects with their references")
         registry = _register(config, catalog)
         try:
             _step(4, "generate typed event classes")
             types = _generate(config, catalog, Path(tmp) / "demo_events")
+            title, batch = _workload(config, types, events)
+            _step(5, title)
+            if not batch:
+                click.echo("  no type is bound to a topic in the config: add [[bindings]]")
+                return EXIT_OK
             return _publish_and_consume(
-                servers, registry.client, types, events, check_limits=not embedded_kafka
+                servers, registry.client, batch, check_limits=not embedded_kafka
             )
         finally:
             registry.close()
 
 
-def _publish_and_consume(
-    servers: str,
-    registry_client: Any,
-    types: dict[str, type[Event]],
-    events: int,
-    *,
-    check_limits: bool,
-) -> int:
-    order_cls, payment_cls = types[ORDER], types[PAYMENT]
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    orders = [order_cls.from_dict(_order(n, now)) for n in range(events)]
-    payments = [payment_cls.from_dict(_payment(n, now)) for n in range(events // 10)]
-    topics = sorted({b.topic for cls in (order_cls, payment_cls) for b in cls.BINDINGS})
+Batch = list[tuple[Event, Any]]
 
-    _step(5, f"publish {len(orders)} orders (Avro) and {len(payments)} payments (Protobuf)")
+
+def _sample_key(kind: str | None, n: int, types: dict[str, type[Event]]) -> Any:
+    if kind is None:
+        return None
+    if kind == "bytes":
+        return f"key-{n}".encode()
+    if kind in types:
+        return sample_event(types[kind], n)
+    return f"key-{n}"
+
+
+def _workload(
+    config: HeraldConfig, types: dict[str, type[Event]], events: int
+) -> tuple[str, Batch]:
+    """What step 5 publishes: herald's orders and payments, or samples of each bound type."""
+    if ORDER in types and PAYMENT in types and types[ORDER].BINDINGS:
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        orders = [types[ORDER].from_dict(_order(n, now)) for n in range(events)]
+        payments = [types[PAYMENT].from_dict(_payment(n, now)) for n in range(events // 10)]
+        batch: Batch = [(e, e.to_dict()["order_id"]) for e in [*orders, *payments]]
+        return f"publish {len(orders)} orders (Avro) and {len(payments)} payments (Protobuf)", batch
+    keys = {b.value: b.key for b in config.bindings}
+    bound = [name for name in dict.fromkeys(b.value for b in config.bindings) if name in types]
+    batch = [
+        (sample_event(types[name], n), _sample_key(keys[name], n, types))
+        for name in bound
+        for n in range(events)
+    ]
+    return f"publish {events} sample events of each of {len(bound)} bound type(s)", batch
+
+
+def _publish_and_consume(
+    servers: str, registry_client: Any, batch: Batch, *, check_limits: bool
+) -> int:
+    classes = list(dict.fromkeys(type(event) for event, _ in batch))
+    topics = sorted({b.topic for cls in classes for b in cls.BINDINGS})
     started = time.perf_counter()
     # The mock cluster cannot describe topic configs, so the topic-limit lookup is skipped there.
     with Publisher(
@@ -211,9 +261,8 @@ def _publish_and_consume(
         preset="throughput",
         check_topic_limits=check_limits,
     ) as pub:
-        pub.preload(order_cls, payment_cls)
-        futures = [pub.publish(o, key=o.to_dict()["order_id"]) for o in orders]
-        futures += [pub.publish(p, key=p.to_dict()["order_id"]) for p in payments]
+        pub.preload(*classes)
+        futures = [pub.publish(event, key=key) for event, key in batch]
         pub.flush(30)
         reports = [f.result(timeout=30) for f in futures]
         resolver = pub.resolver
@@ -222,19 +271,17 @@ def _publish_and_consume(
     click.echo(f"  {len(reports)} delivered in {took:.2f}s to {partitions}")
 
     _step(6, "consume them back as typed objects")
-    wanted = len(orders) + len(payments)
+    wanted = len(batch)
     group = f"herald-demo-{uuid.uuid4().hex[:8]}"
     # Read exactly this run's records: from the first offset delivered in each partition.
     starts: dict[tuple[str, int], int] = {}
     for r in reports:
         starts[(r.topic, r.partition)] = min(r.offset, starts.get((r.topic, r.partition), r.offset))
-    with TypedConsumer(
-        servers, group, [order_cls, payment_cls], resolver=resolver, topics=topics
-    ) as consumer:
+    with TypedConsumer(servers, group, classes, resolver=resolver, topics=topics) as consumer:
         consumer.consumer.unsubscribe()
         consumer.consumer.assign([TopicPartition(t, p, o) for (t, p), o in sorted(starts.items())])
         received = [m.event for m in consumer.take(wanted, timeout=60)]
-    same = sorted(map(repr, received)) == sorted(map(repr, [*orders, *payments]))
+    same = sorted(map(repr, received)) == sorted(repr(event) for event, _ in batch)
     click.echo(f"  {len(received)} of {wanted} read back; equal to what was published: {same}")
     if received:
         click.echo(f"  e.g. {received[0]!r:.160}")
