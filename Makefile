@@ -18,7 +18,7 @@ ACTIONLINT := $(TOOLS)/bin/actionlint
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "herald needs Python 3.11+")'
-	@echo "make: creating $(VENV) and installing herald with its dev tools (about 90 s the first time)"
+	@echo "make: installing herald and its dev tools into $(VENV) (about 90 s the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	@echo "make: pip install -e '.[dev]': confluent-kafka, protoc (grpcio-tools), ruff, mypy, pytest, ..."

@@ -73,9 +73,9 @@ class HeraldBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         build_data["pure_python"] = True
 
     def _generate(self, root: Path) -> tuple[Path, str]:
-        from codegen.commands.codegen import event_bindings
+        from codegen.commands.codegen import package_files
         from codegen.config import load_project
-        from codegen.generate import compare_package, generate_files, write_package
+        from codegen.generate import compare_package, write_package
 
         config_file = self.config.get("config", "herald.toml")
         config, catalog = load_project(str(root / config_file))
@@ -83,7 +83,7 @@ class HeraldBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         if out is None:
             raise ConfigError(f"{config.source}: set [codegen] out, the package the wheel ships")
         name = out.resolve().name
-        files = generate_files(catalog, name, event_bindings(config))
+        files = package_files(config, catalog, name)
         if out.is_dir():
             stale = compare_package(files, out)
             if stale:

@@ -18,6 +18,7 @@ from codegen.commands.options import (
 )
 from codegen.config import load_project
 from codegen.findings import Severity
+from codegen.progress import Progress, quiet_option
 from codegen.registry import connect, plan_subjects
 from codegen.registry.check import RULE_INCOMPATIBLE, Checker, Verdict
 from codegen.report import ReportFormat, render
@@ -28,12 +29,14 @@ from codegen.report import ReportFormat, render
 @schemas_option
 @registry_option
 @format_option
+@quiet_option
 @exits_on_error
 def check(
     config_path: str | None,
     schema_dirs: tuple[str, ...],
     registry_url: str | None,
     fmt: ReportFormat,
+    quiet: bool,
 ) -> int:
     """Check each subject against the registry: compatible, incompatible or new.
 
@@ -46,6 +49,8 @@ def check(
     aliases = {plan.subject: {plan.full_name} for wave in waves for plan in wave}
     approvals = Approvals(config.allow, aliases=aliases)
 
+    total = sum(len(wave) for wave in waves)
+
     def show(verdict: Verdict) -> None:
         verdict.findings = approvals.apply(verdict.findings, summary_rule=RULE_INCOMPATIBLE)
         if verdict.status == "incompatible" and not any(
@@ -53,9 +58,10 @@ def check(
         ):
             verdict.status = "allowed"
         # Text goes to stdout; with a machine format, stdout holds only the report.
-        click.echo(verdict.line(), err=fmt != "text")
+        progress.echo(verdict.line(), err=fmt != "text")
+        progress.advance()
 
-    with connect(config) as registry:
+    with connect(config) as registry, Progress(total, "check", quiet=quiet) as progress:
         checker = Checker(registry, catalog, concurrency=config.registry.concurrency)
         verdicts = checker.run(waves, show)
     findings = [f for v in verdicts for f in v.findings] + approvals.leftovers()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from codegen.catalog import Catalog
 from codegen.commands.options import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -24,6 +25,7 @@ from codegen.commands.options import (
 from codegen.config import HeraldConfig, load_project
 from codegen.errors import ConfigError
 from codegen.generate import compare_package, generate_files, write_package
+from codegen.progress import Progress, quiet_option
 from publisher.event import Binding
 
 
@@ -33,6 +35,11 @@ def event_bindings(config: HeraldConfig) -> dict[str, tuple[Binding, ...]]:
     for b in config.bindings:
         result.setdefault(b.value, []).append(Binding(b.topic, b.value_subject, b.strategy))
     return {name: tuple(items) for name, items in result.items()}
+
+
+def package_files(config: HeraldConfig, catalog: Catalog, name: str) -> dict[str, str]:
+    """The generated package for this config, as ``herald codegen`` writes it."""
+    return generate_files(catalog, name, event_bindings(config), [t.topic for t in config.topics])
 
 
 @click.command("codegen")
@@ -56,13 +63,16 @@ def event_bindings(config: HeraldConfig) -> dict[str, tuple[Binding, ...]]:
     is_flag=True,
     help="Overwrite files in --out that herald did not generate (never through symlinks).",
 )
+@quiet_option
 @exits_on_error
 def codegen(
+    *,
     config_path: str | None,
     schema_dirs: tuple[str, ...],
     out_dir: str | None,
     check: bool,
     force: bool,
+    quiet: bool,
 ) -> int:
     """Generate typed Python event classes from the Avro and Protobuf schemas."""
     started = time.perf_counter()
@@ -73,9 +83,13 @@ def codegen(
             f"{config.source}: no output package; pass --out DIR (e.g. --out src/events) "
             "or set [codegen] out"
         )
-    files = generate_files(
-        catalog, out.resolve().name, event_bindings(config), [t.topic for t in config.topics]
-    )
+    with Progress(3, "codegen", quiet=quiet) as progress:
+        progress.advance()
+        files = package_files(config, catalog, out.resolve().name)
+        progress.advance()
+        if not check:
+            written, removed = write_package(files, out, force=force)
+        progress.advance()
     if check:
         stale = compare_package(files, out)
         if stale:
@@ -86,7 +100,6 @@ def codegen(
             return EXIT_FINDINGS
         click.echo(f"{out}: up to date ({len(files)} files)")
         return EXIT_OK
-    written, removed = write_package(files, out, force=force)
     elapsed = time.perf_counter() - started
     click.echo(
         f"{out}: {len(files)} files, {written} written, {removed} removed, "

@@ -30,12 +30,12 @@ import click
 from confluent_kafka import TopicPartition
 
 from codegen.catalog import AvroFile, Catalog, file_text
-from codegen.commands.codegen import event_bindings
+from codegen.commands.codegen import package_files
 from codegen.commands.options import EXIT_FINDINGS, EXIT_OK, config_option, exits_on_error
 from codegen.compat import SchemaSource, compare
 from codegen.config import HeraldConfig, load_project
 from codegen.errors import HeraldError
-from codegen.generate import generate_files, write_package
+from codegen.generate import write_package
 from codegen.lint import lint_catalog
 from codegen.registry import connect, plan_subjects
 from codegen.registry.register import Registrar
@@ -146,7 +146,7 @@ def _register(config: HeraldConfig, catalog: Catalog) -> Any:
 
 
 def _generate(config: HeraldConfig, catalog: Catalog, out: Path) -> dict[str, type[Event]]:
-    files = generate_files(catalog, out.name, event_bindings(config))
+    files = package_files(config, catalog, out.name)
     write_package(files, out)
     click.echo(f"  {len(files)} files for {len(catalog)} schemas in {out}")
     # A demo run earlier in this process left its package in sys.modules under the same name.

@@ -12,7 +12,7 @@ import io
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +45,7 @@ from codegen.compat.protobuf_model import ProtoSchema, schema_from_descriptors
 from codegen.config import load_config
 from codegen.errors import ConfigError, HeraldError
 from codegen.findings import Finding, Location, Severity
+from codegen.progress import Progress, quiet_option
 from codegen.report import ReportFormat, render
 
 #: File suffix -> schema format, for single-file comparisons.
@@ -160,11 +161,20 @@ def _pairs(old: Side, new: Side, single: bool) -> Iterator[tuple[str, Parsed | N
         yield key, match, old_schema
 
 
-def diff_sides(old: Side, new: Side, level: str, strict: bool, single: bool) -> list[Finding]:
+def diff_sides(
+    old: Side,
+    new: Side,
+    level: str,
+    strict: bool,
+    single: bool,
+    *,
+    advance: Callable[[], None] = lambda: None,
+) -> list[Finding]:
     """Compare every old schema with its new counterpart; a schema gone is a finding."""
     spec = level_spec(level)
     findings: list[Finding] = []
     for key, new_schema, old_schema in _pairs(old, new, single):
+        advance()
         if new_schema is None:
             if spec.backward or spec.forward:
                 fmt: SchemaFormat = "PROTOBUF" if isinstance(old_schema, ProtoSchema) else "AVRO"
@@ -257,6 +267,7 @@ def checkout_at(ref: str, folders: list[Path]) -> Iterator[list[Path]]:
 @format_option
 @schemas_option
 @config_option
+@quiet_option
 @exits_on_error
 def diff(
     *,
@@ -269,6 +280,7 @@ def diff(
     fmt: ReportFormat,
     schema_dirs: tuple[str, ...],
     config_path: str | None,
+    quiet: bool,
 ) -> int:
     """Check that NEW schemas may follow OLD ones (files or folders), or the tree vs --against."""
     if list_rules:
@@ -305,7 +317,9 @@ def diff(
         single = old.is_file()
         label = f"{new} against {old}"
     approvals = Approvals(allowances)
-    findings = approvals.apply(diff_sides(old_side, new_side, chosen, strict, single))
+    with Progress(len(old_side.schemas), "diff", quiet=quiet or single) as progress:
+        found = diff_sides(old_side, new_side, chosen, strict, single, advance=progress.advance)
+    findings = approvals.apply(found)
     findings += approvals.leftovers()
     output = render(findings, fmt, suite="herald diff")
     if output:

@@ -14,6 +14,7 @@ from codegen.commands.options import (
     schemas_option,
 )
 from codegen.config import load_project
+from codegen.progress import Progress, quiet_option
 from codegen.registry import connect, flatten, plan_subjects
 from codegen.registry.register import Outcome, Registrar
 from codegen.report import ReportFormat, render
@@ -25,13 +26,16 @@ from codegen.report import ReportFormat, render
 @registry_option
 @format_option
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing in the registry.")
+@quiet_option
 @exits_on_error
 def register(
+    *,
     config_path: str | None,
     schema_dirs: tuple[str, ...],
     registry_url: str | None,
     fmt: ReportFormat,
     dry_run: bool,
+    quiet: bool,
 ) -> int:
     """Register schemas with their references; set each subject's configured level first.
 
@@ -42,9 +46,11 @@ def register(
     waves = plan_subjects(config, catalog)
 
     def show(outcome: Outcome) -> None:
-        click.echo(outcome.line(), err=fmt != "text")
+        progress.echo(outcome.line(), err=fmt != "text")
+        progress.advance()
 
-    with connect(config) as registry:
+    total = 0 if dry_run else sum(len(wave) for wave in waves)
+    with connect(config) as registry, Progress(total, "register", quiet=quiet) as progress:
         if dry_run:
             click.echo(
                 f"plan for {registry.display_url} (dry run, nothing changes):", err=fmt != "text"
