@@ -14,7 +14,7 @@ TOOLS := .tools
 ACTIONLINT_VERSION := v1.7.12
 ACTIONLINT := $(TOOLS)/bin/actionlint
 
-.PHONY: install demo test lint type unit ci-lint stack-up stack-down stack-status codegen golden bench clean
+.PHONY: install demo test lint type unit ci-lint asyncapi-validator stack-up stack-down stack-status codegen golden bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "herald needs Python 3.11+")'
@@ -38,7 +38,16 @@ lint: install
 type: install
 	$(BIN)/mypy --strict $(CODE)
 
-unit: install
+# The official AsyncAPI parser (pinned in dev/asyncapi/package-lock.json) for the tests that
+# validate `herald asyncapi` output; `herald asyncapi` itself needs no Node.
+ASYNCAPI_STAMP := dev/asyncapi/node_modules/.installed-stamp
+$(ASYNCAPI_STAMP): dev/asyncapi/package.json dev/asyncapi/package-lock.json
+	npm ci --prefix dev/asyncapi --no-audit --no-fund --silent
+	@touch $(ASYNCAPI_STAMP)
+
+asyncapi-validator: $(ASYNCAPI_STAMP)
+
+unit: install asyncapi-validator
 	$(BIN)/pytest -q tests/unit $(PYTEST_ARGS)
 
 $(ACTIONLINT):
@@ -50,7 +59,7 @@ ci-lint: $(ACTIONLINT)
 	$(ACTIONLINT) codegen/scaffold/github-actions.yml
 
 # Lint and types first (cheap), then every test with the real stack, which is always stopped.
-test: install lint type ci-lint
+test: install lint type ci-lint asyncapi-validator
 	$(STACK) $(TEST_STACK) run -- $(BIN)/pytest -q -p no:cacheprovider tests $(PYTEST_ARGS)
 
 stack-up: install

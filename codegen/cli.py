@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "diff": "codegen.commands.diff:diff",
     "init": "codegen.commands.init:init",
     "topics": "codegen.commands.topics:topics",
+    "asyncapi": "codegen.commands.asyncapi:asyncapi",
 }
 
 
