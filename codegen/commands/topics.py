@@ -10,6 +10,7 @@ broker refused a change, 2 when it could not run (bad config, unreachable cluste
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,9 +23,13 @@ from codegen.commands.options import (
 )
 from codegen.config import HeraldConfig, load_config
 from codegen.errors import ConfigError
+from codegen.findings import Finding
 from codegen.report import ReportFormat, render
 from codegen.topics.plan import TopicPlan, plan_topics
 from publisher.config import kafka_settings_from_env
+
+if TYPE_CHECKING:
+    from codegen.topics.cluster import TopicAdmin
 
 bootstrap_option = click.option(
     "--bootstrap-servers",
@@ -42,9 +47,13 @@ timeout_option = click.option(
 )
 
 
-def _connect(config: HeraldConfig, bootstrap: str | None, timeout: float) -> object:
+def _planned(
+    config_path: str | None, bootstrap: str | None, timeout: float
+) -> tuple[HeraldConfig, TopicAdmin, TopicPlan]:
+    """Load the declarations, read them from the cluster, and compare the two."""
     from codegen.topics.cluster import TopicAdmin
 
+    config = load_config(config_path)
     if not config.topics:
         raise ConfigError(f"{config.source}: no [[topics]] declared; nothing to plan or apply")
     servers = bootstrap or os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "").strip()
@@ -54,7 +63,8 @@ def _connect(config: HeraldConfig, bootstrap: str | None, timeout: float) -> obj
             "(for the local stack: set -a; . .stack/env; set +a)"
         )
     settings = {**kafka_settings_from_env(os.environ), "bootstrap.servers": servers}
-    return TopicAdmin(settings, timeout)
+    admin = TopicAdmin(settings, timeout)
+    return config, admin, plan_topics(config.topics, admin.read(config.topics))
 
 
 def _show(plan: TopicPlan, fmt: ReportFormat, done: bool) -> None:
@@ -64,8 +74,8 @@ def _show(plan: TopicPlan, fmt: ReportFormat, done: bool) -> None:
         click.echo(f"  = {name}: up to date", err=fmt != "text")
 
 
-def _finish(plan: TopicPlan, findings: list[object], fmt: ReportFormat, suite: str) -> int:
-    output = render(findings, fmt, suite=suite)  # type: ignore[arg-type]
+def _finish(findings: list[Finding], fmt: ReportFormat, suite: str) -> int:
+    output = render(findings, fmt, suite=suite)
     if output and (fmt != "text" or findings):
         click.echo(output)
     return EXIT_FINDINGS if findings else EXIT_OK
@@ -84,12 +94,7 @@ def topics() -> None:
 @exits_on_error
 def plan(config_path: str | None, bootstrap: str | None, timeout: float, fmt: ReportFormat) -> int:
     """Show how the cluster's topics differ from the declarations; change nothing."""
-    from codegen.topics.cluster import TopicAdmin
-
-    config = load_config(config_path)
-    admin = _connect(config, bootstrap, timeout)
-    assert isinstance(admin, TopicAdmin)
-    result = plan_topics(config.topics, admin.read(config.topics))
+    _, admin, result = _planned(config_path, bootstrap, timeout)
     click.echo(f"plan for {admin.servers} (nothing changes):", err=fmt != "text")
     _show(result, fmt, done=False)
     click.echo(
@@ -97,7 +102,7 @@ def plan(config_path: str | None, bootstrap: str | None, timeout: float, fmt: Re
         f"{len(result.findings)} refused",
         err=True,
     )
-    return _finish(result, list(result.findings), fmt, "herald topics plan")
+    return _finish(list(result.findings), fmt, "herald topics plan")
 
 
 @topics.command("apply")
@@ -108,12 +113,7 @@ def plan(config_path: str | None, bootstrap: str | None, timeout: float, fmt: Re
 @exits_on_error
 def apply(config_path: str | None, bootstrap: str | None, timeout: float, fmt: ReportFormat) -> int:
     """Create declared topics, grow partitions and set configs; never shrink or reassign."""
-    from codegen.topics.cluster import TopicAdmin
-
-    config = load_config(config_path)
-    admin = _connect(config, bootstrap, timeout)
-    assert isinstance(admin, TopicAdmin)
-    result = plan_topics(config.topics, admin.read(config.topics))
+    config, admin, result = _planned(config_path, bootstrap, timeout)
     origins = {spec.topic.name: spec.origin for spec in config.topics}
     refused = admin.apply(result.changes, origins)
     failed = {f.subject for f in refused}
@@ -131,4 +131,4 @@ def apply(config_path: str | None, bootstrap: str | None, timeout: float, fmt: R
         f"{len(result.findings) + len(refused)} refused",
         err=True,
     )
-    return _finish(done, [*result.findings, *refused], fmt, "herald topics apply")
+    return _finish([*result.findings, *refused], fmt, "herald topics apply")

@@ -14,7 +14,7 @@ from codegen.generate import generate_files, write_package
 pytest_plugins = ["pytester"]
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "tests/fixtures/testing_kit/test_checkout.py"
+EXAMPLE = REPO / "tests/fixtures/testing_kit/checkout_example.py"
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def service(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_the_readme_example_passes_through_the_plugin(service: pytest.Pytester) -> None:
-    shutil.copy(EXAMPLE, service.path / EXAMPLE.name)
+    shutil.copy(EXAMPLE, service.path / "test_checkout.py")
     result = service.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
 
