@@ -50,14 +50,8 @@ from publisher.wire import parse_header
 Decoder = Callable[[bytes], Event]
 
 
-def _indexes_of(cls: type[Event]) -> tuple[int, ...]:
-    """Message indexes as read from the wire: () for Avro, (0,) for a file's first message."""
-    if cls.SCHEMA_FORMAT != "PROTOBUF":
-        return ()
-    return tuple(cls.MESSAGE_INDEXES) or (0,)
-
-
 def _transcoded(cls: type[Event], transcode: Callable[[bytes], bytes]) -> Decoder:
+    """A writer id's decoder: rewrite into the class's layout, then the generated decoder."""
     decode = cls.decode
 
     def read(body: bytes) -> Event:
