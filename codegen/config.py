@@ -69,6 +69,8 @@ class RegistryConfig:
     token_env: str = DEFAULT_TOKEN_ENV
     timeout_s: float = DEFAULT_TIMEOUT_S
     concurrency: int = DEFAULT_CONCURRENCY
+    #: Confluent's ``normalize=true`` on register and lookup (canonical schema text).
+    normalize: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +250,7 @@ _REGISTRY_KEYS = (
     "token_env",
     "timeout",
     "concurrency",
+    "normalize",
 )
 _BINDING_KEYS = ("topic", "value", "key", "strategy", "compatibility", "key_compatibility")
 
@@ -268,6 +271,7 @@ def _registry(reader: _Reader, base: Path) -> RegistryConfig:
         token_env=reader.get("token_env", str, DEFAULT_TOKEN_ENV),
         timeout_s=timeout,
         concurrency=concurrency,
+        normalize=bool(reader.get("normalize", bool, False)),
     )
 
 

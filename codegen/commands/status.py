@@ -30,7 +30,7 @@ def status(
     registry_url: str | None,
     as_json: bool,
 ) -> int:
-    """Show each subject: up to date, changed locally, not registered, or only in registry."""
+    """Show each subject: up to date, contract changed, changed locally, new, or registry-only."""
     config, catalog = load_project(config_path, schema_dirs=schema_dirs, registry_url=registry_url)
 
     def show(state: SubjectState) -> None:
@@ -43,7 +43,13 @@ def status(
         shown_url = registry.display_url
     if as_json:
         rows = [
-            {"subject": s.subject, "state": s.state, "latest": s.latest, "matching": s.matching}
+            {
+                "subject": s.subject,
+                "state": s.state,
+                "latest": s.latest,
+                "matching": s.matching,
+                "drift": list(s.drift),
+            }
             for s in states
         ]
         click.echo(json.dumps({"registry": shown_url, "subjects": rows}, indent=2))

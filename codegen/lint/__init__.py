@@ -12,6 +12,7 @@ from collections.abc import Collection
 from codegen.catalog import AvroFile, Catalog, ProtoFile
 from codegen.findings import Finding
 from codegen.lint.avro import AVRO_RULES
+from codegen.lint.contracts import contract_findings
 from codegen.lint.ignores import avro_ignores, ignored, proto_ignores
 from codegen.lint.model import LintRule, Violation
 from codegen.lint.protobuf import PROTO_RULES
@@ -60,6 +61,7 @@ def lint_file(schema_file: AvroFile | ProtoFile, disabled: Collection[str] = ())
                     for v in proto_rule.check(schema_file)
                     if not ignored(rule_id, v.where, proto_skip)
                 )
+    findings.extend(contract_findings(schema_file, disabled))
     return sorted(findings, key=Finding.sort_key)
 
 

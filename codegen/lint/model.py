@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Final, Generic, TypeVar
+from typing import Final, Generic, Literal, TypeVar
 
 from codegen.catalog import AvroFile, ProtoFile, SchemaFormat
 
@@ -52,5 +52,6 @@ class LintRule(Generic[F]):
     id: str
     purpose: str
     category: str
-    format: SchemaFormat
+    #: AVRO or PROTOBUF; BOTH for rules on the sidecar contracts of either.
+    format: SchemaFormat | Literal["BOTH"]
     check: Callable[[F], Iterator[Violation]]

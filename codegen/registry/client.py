@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeVar
 
 from confluent_kafka.schema_registry import (
+    Metadata,
+    RuleSet,
     Schema,
     SchemaReference,
     SchemaRegistryClient,
@@ -45,6 +47,7 @@ from confluent_kafka.schema_registry import (
 from codegen.catalog import RegistryForm
 from codegen.config import RegistryConfig
 from codegen.errors import ConfigError, RegistryError, redact_url
+from codegen.registry.contracts import Contract
 from publisher.urls import RegistryURL, URLError, parse_url, redact
 
 T = TypeVar("T")
@@ -53,6 +56,8 @@ T = TypeVar("T")
 SUBJECT_NOT_FOUND: Final = 40401
 VERSION_NOT_FOUND: Final = 40402
 SCHEMA_NOT_FOUND: Final = 40403
+#: What confluent-kafka's in-process (mock://) registry answers a lookup that matches nothing.
+EMBEDDED_NOT_FOUND: Final = 40400
 SUBJECT_LEVEL_NOT_CONFIGURED: Final = 40408
 HTTP_UNAUTHORIZED: Final = 401
 HTTP_FORBIDDEN: Final = 403
@@ -114,6 +119,9 @@ class RegisteredVersion:
     schema_type: str
     text: str
     references: tuple[tuple[str, str, int], ...] = ()
+    #: The version's data contract as the registry returned it (REST form), if any.
+    metadata: dict[str, Any] | None = None
+    rule_set: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,23 +445,59 @@ class Registry:
             lambda: _registered(subject, self.client.get_version(subject, version)),
         )
 
-    def lookup(self, subject: str, form: RegistryForm) -> RegisteredVersion | None:
-        """The version under ``subject`` whose schema equals ``form``, or None."""
+    def contract_of(
+        self, subject: str, version: int | Literal["latest"] = "latest"
+    ) -> tuple[int, dict[str, Any] | None, dict[str, Any] | None]:
+        """(version, metadata, ruleSet) the registry itself holds for a version.
+
+        Read over plain HTTP: the client's answers (and its cache) carry back the contract a
+        lookup or register sent, whether or not the registry kept it.
+        """
+        if self.embedded:
+            held = self.get_version(subject, version)
+            return held.version, held.metadata, held.rule_set
+        quoted = urllib.parse.quote(subject, safe="")
+        doc = self._object(
+            self._http("GET", f"/subjects/{quoted}/versions/{version}"),
+            f"version {version} of {subject}",
+        )
+        metadata, rule_set = doc.get("metadata"), doc.get("ruleSet")
+        return (
+            _number(doc.get("version")),
+            metadata if isinstance(metadata, dict) else None,
+            rule_set if isinstance(rule_set, dict) else None,
+        )
+
+    def lookup(
+        self, subject: str, form: RegistryForm, contract: Contract | None = None
+    ) -> RegisteredVersion | None:
+        """The version under ``subject`` whose schema (and contract) equals ``form``, or None."""
+        schema = _schema(form, contract)
+        normalize = self.config.normalize
         try:
             return self._call(
                 f"look up {subject}",
-                lambda: _registered(subject, self.client.lookup_schema(subject, _schema(form))),
+                lambda: _registered(
+                    subject,
+                    self.client.lookup_schema(subject, schema, normalize_schemas=normalize),
+                ),
             )
         except RegistryCallError as exc:
-            if exc.code in (SUBJECT_NOT_FOUND, SCHEMA_NOT_FOUND):
+            if exc.code in (SUBJECT_NOT_FOUND, SCHEMA_NOT_FOUND) or (
+                self.embedded and exc.code == EMBEDDED_NOT_FOUND
+            ):
                 return None
             raise
 
-    def register(self, subject: str, form: RegistryForm) -> int:
-        """Register ``form`` under ``subject``; return its schema id."""
+    def register(self, subject: str, form: RegistryForm, contract: Contract | None = None) -> int:
+        """Register ``form`` (with its data contract) under ``subject``; return its schema id."""
+        schema = _schema(form, contract)
+        normalize = self.config.normalize
         return self._call(
             f"register {subject}",
-            lambda: _number(self.client.register_schema(subject, _schema(form))),
+            lambda: _number(
+                self.client.register_schema(subject, schema, normalize_schemas=normalize)
+            ),
         )
 
 
@@ -509,8 +553,12 @@ def _references(form: RegistryForm) -> list[SchemaReference]:
     return refs
 
 
-def _schema(form: RegistryForm) -> Schema:
-    return Schema(form.text, form.schema_type, _references(form))
+def _schema(form: RegistryForm, contract: Contract | None = None) -> Schema:
+    if contract is None:
+        return Schema(form.text, form.schema_type, _references(form))
+    metadata = Metadata.from_dict(contract.metadata) if contract.metadata else None
+    rule_set = RuleSet.from_dict(contract.rule_set) if contract.rule_set else None
+    return Schema(form.text, form.schema_type, _references(form), metadata, rule_set)
 
 
 def _request_body(form: RegistryForm) -> dict[str, Any]:
@@ -533,4 +581,6 @@ def _registered(subject: str, reg: Any) -> RegisteredVersion:
         schema_type=str(schema.schema_type or "AVRO"),
         text=str(schema.schema_str),
         references=tuple((str(r.name), str(r.subject), int(r.version)) for r in refs),
+        metadata=schema.metadata.to_dict() if schema.metadata is not None else None,
+        rule_set=schema.rule_set.to_dict() if schema.rule_set is not None else None,
     )

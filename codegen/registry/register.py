@@ -17,12 +17,14 @@ from typing import Final, Literal
 
 from codegen.catalog import Catalog
 from codegen.errors import RegistryError
-from codegen.findings import Finding, Location
+from codegen.findings import Finding, Location, Severity
 from codegen.registry.client import Registry, RegistryCallError
+from codegen.registry.contracts import Contract, drift, load_contract
 from codegen.registry.plan import SubjectPlan
 
 Action = Literal["registered", "up to date", "refused", "not attempted", "would register"]
 RULE_REFUSED: Final = "REGISTRY_REFUSED"
+RULE_CONTRACT_DROPPED: Final = "REGISTRY_DROPPED_CONTRACT"
 
 
 @dataclass
@@ -162,19 +164,56 @@ class Registrar:
                 plan.subject, "would register", level_set=level_set, detail="after its references"
             )
         form = plan.form(self.catalog, self.versions)
-        found = self.registry.lookup(plan.subject, form) if existing else None
-        if found is not None:
+        contract = load_contract(plan.file)
+        found = self.registry.lookup(plan.subject, form, contract) if existing else None
+        stale: list[str] = []
+        if found is not None and contract is not None:
+            _, metadata, rule_set = self.registry.contract_of(plan.subject, found.version)
+            stale = drift(contract, metadata, rule_set)
+        if found is not None and not stale:
             self._remember(plan.subject, found.version)
             return Outcome(plan.subject, "up to date", found.version, found.schema_id, level_set)
         if self.dry_run:
             next_version = (max(existing) + 1) if existing else 1
             return Outcome(plan.subject, "would register", next_version, level_set=level_set)
-        schema_id = self.registry.register(plan.subject, form)
-        registered = self.registry.lookup(plan.subject, form)
+        # A schema already registered with another contract is registered again with this one.
+        schema_id = self.registry.register(plan.subject, form, contract)
+        registered = self.registry.lookup(plan.subject, form, contract)
         version = registered.version if registered else None
+        if contract is not None:
+            version, metadata, rule_set = self.registry.contract_of(plan.subject)
+            self._check_kept(plan, contract, version, drift(contract, metadata, rule_set), result)
         if version is not None:
             self._remember(plan.subject, version)
+        if found is not None and version == found.version:
+            return Outcome(plan.subject, "up to date", version, schema_id, level_set)
         return Outcome(plan.subject, "registered", version, schema_id, level_set)
+
+    def _check_kept(
+        self,
+        plan: SubjectPlan,
+        contract: Contract,
+        version: int,
+        lost: list[str],
+        result: RegisterResult,
+    ) -> None:
+        """Warn when the registry did not keep the sidecar's metadata or ruleSet."""
+        if not lost:
+            return
+        with self._lock:
+            result.findings.append(
+                Finding(
+                    RULE_CONTRACT_DROPPED,
+                    f"{plan.subject}: version {version} was read back without the "
+                    f"{' and '.join(lost)} of {contract.path}; this registry does not keep data "
+                    "contracts, so clients of it will not run these rules",
+                    Location(contract.path, 1, 1),
+                    hint="use a registry that stores metadata and ruleSet (Confluent Schema "
+                    "Registry), or drop the sidecar",
+                    severity=Severity.WARNING,
+                    subject=plan.subject,
+                )
+            )
 
     def _remember(self, subject: str, version: int) -> None:
         with self._lock:

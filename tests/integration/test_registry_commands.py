@@ -423,3 +423,40 @@ def test_protobuf_break_is_incompatible_and_explained(project: Project) -> None:
     rules = {f["rule"] for f in doc["findings"] if f["subject"] == subject}
     assert "REGISTRY_INCOMPATIBLE" in rules
     assert len(rules) >= 2  # the registry's verdict plus the offline engine's reason
+
+
+def test_a_contract_sidecar_is_sent_and_apicurio_dropping_it_is_a_warning(
+    project: Project, client: SchemaRegistryClient
+) -> None:
+    contract = {
+        "metadata": {"properties": {"owner": "orders-team"}},
+        "ruleSet": {
+            "domainRules": [
+                {
+                    "name": "has-customer",
+                    "kind": "CONDITION",
+                    "mode": "WRITE",
+                    "type": "CEL",
+                    "expr": "message.customer_id != ''",
+                }
+            ]
+        },
+    }
+    sidecar = project.order_file.with_name("order_placed.contract.json")
+    sidecar.write_text(json.dumps(contract, indent=2))
+    first = project.herald("register")
+    assert first.exit_code == 0, first.output
+    assert "REGISTRY_DROPPED_CONTRACT" in first.output
+    assert f"{project.order_subject}: version 1 was read back without the metadata and ruleSet" in (
+        first.output
+    )
+    # Apicurio accepted the schema and kept neither part of the contract (measured, not assumed).
+    latest = client.get_version(project.order_subject, "latest")
+    assert latest.schema.rule_set is None
+    assert latest.schema.metadata is None
+    again = project.herald("register")
+    assert again.exit_code == 0, again.output
+    assert f"{project.order_subject}: up to date" in again.output
+    assert "REGISTRY_DROPPED_CONTRACT" in again.output
+    status = project.herald("status")
+    assert f"{project.order_subject}: contract changed" in status.output

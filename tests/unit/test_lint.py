@@ -28,6 +28,7 @@ EXPECTED: dict[str, list[tuple[str, int, int]]] = {
     "AVRO_NULLABLE_NULL_FIRST": [("lint/demo/thing.avsc", 8, 30)],
     "AVRO_TYPE_DOC": [("lint/demo/thing.avsc", 1, 1)],
     "AVRO_TYPE_NAME_PASCAL_CASE": [("lint/demo/thing_record.avsc", 3, 11)],
+    "CONTRACT_CEL_PARSES": [("lint/demo/thing.contract.json", 10, 17)],
     "PROTO_ENUM_VALUE_PREFIX": [("lint/demo/v1/thing.proto", 17, 3)],
     "PROTO_ENUM_VALUE_UPPER_SNAKE_CASE": [("lint/demo/v1/thing.proto", 17, 3)],
     "PROTO_ENUM_ZERO_VALUE_UNSPECIFIED": [("lint/demo/v1/thing.proto", 15, 3)],

@@ -43,13 +43,15 @@ class MemoryRegistry:
         self.calls.append(("set_level", subject))
         self.levels[subject] = level
 
-    def lookup(self, subject: str, form: RegistryForm) -> RegisteredVersion | None:
+    def lookup(
+        self, subject: str, form: RegistryForm, contract: object = None
+    ) -> RegisteredVersion | None:
         for index, known in enumerate(self.store.get(subject, []), start=1):
             if (known.text, known.references) == (form.text, form.references):
                 return RegisteredVersion(subject, index, 100 + index, form.schema_type, form.text)
         return None
 
-    def register(self, subject: str, form: RegistryForm) -> int:
+    def register(self, subject: str, form: RegistryForm, contract: object = None) -> int:
         self.calls.append(("register", subject))
         if subject in self.refuse:
             raise RegistryCallError(409, 409, "Incompatible artifact", f"register {subject}")
