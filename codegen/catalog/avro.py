@@ -15,8 +15,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
-from codegen.catalog.json_source import JsonSyntaxError, SourceMap, join_pointer, parse_json
+from codegen.catalog.avro_rules import NAME, bad_name, default_problem
+from codegen.catalog.json_source import (
+    JsonSyntaxError,
+    SourceMap,
+    check_text,
+    join_pointer,
+    parse_json,
+)
 from codegen.catalog.model import AvroFile, AvroKind, AvroNamedType, AvroReference
+from codegen.catalog.text import read_schema_text
 from codegen.errors import SchemaParseError
 
 #: Avro primitive type names: never references.
@@ -122,6 +130,14 @@ class _Walker:
         namespace = node.get("namespace")
         if namespace is not None and not isinstance(namespace, str):
             raise self.fail(join_pointer(pointer, "namespace"), '"namespace" must be a string')
+        for where, text in (("name", name), ("namespace", namespace or "")):
+            part = bad_name(text)
+            if part is not None:
+                raise self.fail(
+                    join_pointer(pointer, where),
+                    f"{kind} {where} {text!r} has the invalid component {part!r}; Avro names "
+                    "match [A-Za-z_][A-Za-z0-9_]*",
+                )
         full_name, space = split_full_name(name, namespace, enclosing)
         self.types.append(
             AvroNamedType(full_name, kind, node, pointer, self.display_path, top_level=top)
@@ -136,13 +152,50 @@ class _Walker:
                     raise self.fail(fpointer, 'each field needs a "name" string')
                 if "type" not in fld:
                     raise self.fail(fpointer, f'field {fld["name"]!r} needs a "type"')
+                if not NAME.match(fld["name"]):
+                    raise self.fail(
+                        join_pointer(fpointer, "name"),
+                        f"field name {fld['name']!r} of record {full_name} is not a valid name "
+                        "(Avro names match [A-Za-z_][A-Za-z0-9_]*); rename it in the schema",
+                    )
                 self.walk(fld["type"], join_pointer(fpointer, "type"), space, top_level=False)
+                if "default" in fld:
+                    problem = default_problem(fld["type"], fld["default"])
+                    if problem is not None:
+                        raise self.fail(
+                            join_pointer(fpointer, "default"),
+                            f"default of field {fld['name']!r} on record {full_name}: {problem}",
+                        )
         elif kind == "enum":
-            symbols = node.get("symbols")
-            if not isinstance(symbols, list) or not all(isinstance(s, str) for s in symbols):
-                raise self.fail(pointer, f'enum {full_name} needs a "symbols" array of strings')
-        elif not isinstance(node.get("size"), int):
-            raise self.fail(pointer, f'fixed {full_name} needs an integer "size"')
+            self.check_enum(node, pointer, full_name)
+        else:
+            size = node.get("size")
+            if type(size) is not int or size < 0:
+                raise self.fail(
+                    join_pointer(pointer, "size"),
+                    f'fixed {full_name} needs an integer "size" of 0 or more bytes, got {size!r}',
+                )
+
+    def check_enum(self, node: dict[str, Any], pointer: str, full_name: str) -> None:
+        symbols = node.get("symbols")
+        if not isinstance(symbols, list) or not all(isinstance(s, str) for s in symbols):
+            raise self.fail(pointer, f'enum {full_name} needs a "symbols" array of strings')
+        seen: set[str] = set()
+        for index, symbol in enumerate(symbols):
+            if not NAME.match(symbol) or symbol in seen:
+                why = "appears twice" if symbol in seen else "is not a valid name"
+                raise self.fail(
+                    join_pointer(pointer, "symbols", index),
+                    f"enum symbol {symbol!r} of enum {full_name} {why} (Avro names match "
+                    "[A-Za-z_][A-Za-z0-9_]*, each symbol once); rename it in the schema",
+                )
+            seen.add(symbol)
+        default = node.get("default")
+        if default is not None and default not in seen:
+            raise self.fail(
+                join_pointer(pointer, "default"),
+                f"default {default!r} of enum {full_name} is not one of its symbols",
+            )
 
 
 def display_path_for(path: Path, root: Path) -> str:
@@ -156,12 +209,10 @@ def display_path_for(path: Path, root: Path) -> str:
 def parse_avro_file(path: Path, root: Path) -> ParsedAvro:
     """First pass over one .avsc: JSON with positions, defined named types, names it uses."""
     display = display_path_for(path, root)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SchemaParseError(display, 0, 0, f"cannot read the file: {exc}") from None
+    text = read_schema_text(path, display)
     try:
         value, source_map = parse_json(text)
+        check_text(value, source_map.position)
     except JsonSyntaxError as exc:
         raise SchemaParseError(
             display, exc.line, exc.col, f"malformed JSON: {exc.message}"

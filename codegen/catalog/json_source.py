@@ -439,14 +439,71 @@ class _Parser:
             raise self.error(f"invalid number {literal!r}") from None
 
 
+#: Deepest nesting of arrays and objects accepted. Real schemas stay far below it, and every
+#: later pass (catalog, lint, compatibility, codegen) recurses over the value.
+MAX_DEPTH = 100
+#: A JSON string (skipped whole, so brackets inside it do not count) or one bracket.
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+#: A UTF-16 surrogate on its own: ``\ud800`` decodes to one, and no UTF-8 text can hold it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
+def check_depth(text: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_DEPTH` before any recursive parser sees it."""
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line, col = _line_col(text, match.start())
+                raise JsonSyntaxError(
+                    f"arrays and objects are nested more than {MAX_DEPTH} deep", line, col
+                )
+        elif token in ("]", "}"):
+            depth -= 1
+
+
+def check_text(value: Any, position: Callable[[str], tuple[int, int]]) -> None:
+    """Refuse strings holding a lone surrogate (``"\\ud800"``): not text, and not UTF-8.
+
+    JSON allows the escape, so :func:`parse_json` keeps it; schema loaders call this, with a
+    function giving the line and column of a JSON pointer.
+    """
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        pointer, node = stack.pop()
+        bad = None
+        if isinstance(node, str):
+            bad = _SURROGATE.search(node)
+        elif isinstance(node, dict):
+            bad = next((m for k in node if (m := _SURROGATE.search(k))), None)
+            stack.extend((join_pointer(pointer, k), v) for k, v in node.items() if not bad)
+        elif isinstance(node, list):
+            stack.extend((join_pointer(pointer, i), v) for i, v in enumerate(node))
+        if bad is not None:
+            line, col = position(pointer)
+            raise JsonSyntaxError(
+                f"string holds the lone surrogate \\u{ord(bad.group()):04x}, which is not text; "
+                "write the character itself or a valid surrogate pair",
+                line,
+                col,
+            )
+
+
 def parse_json(text: str) -> tuple[Any, SourceMap]:
     """Parse JSON text; return its value and where each value starts (RFC 6901 pointers)."""
+    check_depth(text)
     try:
         value = _STRICT_DECODER.decode(text)
     except (ValueError, RecursionError):
-        pass
+        parser = _Parser(text)
+        value = parser.parse_document()
+        source_map = SourceMap(parser.positions)
     else:
-        return value, SourceMap(_LazyPositions(text))
-    parser = _Parser(text)
-    value = parser.parse_document()
-    return value, SourceMap(parser.positions)
+        source_map = SourceMap(_LazyPositions(text))
+    return value, source_map

@@ -29,6 +29,7 @@ from google.protobuf.descriptor_pb2 import (
 
 from codegen.catalog.avro import display_path_for
 from codegen.catalog.model import ProtoFile, ProtoMessage
+from codegen.catalog.text import read_schema_text
 from codegen.errors import HeraldError, SchemaParseError
 
 #: Descriptor scalar type -> its name in .proto files (compat and codegen read it).
@@ -284,7 +285,7 @@ def build_proto_file(
         root=root,
         import_path=import_path,
         package=descriptor.package,
-        text=path.read_text(encoding="utf-8"),
+        text=read_schema_text(path, display),
         descriptor=descriptor,
         messages=messages,
         imports=tuple(d for d in deps if d in catalog_imports),
@@ -313,6 +314,7 @@ def load_proto_files(
                 f"import path {import_path!r} is also provided by {first}; "
                 "two schema folders cannot hold the same .proto path",
             )
+        read_schema_text(path, display_path_for(path, root))  # not UTF-8: fail at the byte
         owner[import_path] = (path, root)
         import_paths.append(import_path)
         if root not in roots:

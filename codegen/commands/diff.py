@@ -24,6 +24,7 @@ from codegen.allow import Allowance, Approvals
 from codegen.catalog.loader import find_files, load_catalog
 from codegen.catalog.model import Catalog, ProtoFile
 from codegen.catalog.registry_form import dependency_closure
+from codegen.catalog.text import read_schema_text
 from codegen.commands.options import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -120,11 +121,11 @@ def _side_from_file(path: Path) -> Side:
     if fmt == "PROTOBUF":
         root = path.parent
         refs = {
-            p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
+            p.relative_to(root).as_posix(): read_schema_text(p, str(p))
             for p in find_files(root, ".proto")
             if p != path
         }
-    source = SchemaSource(fmt, path.read_text(encoding="utf-8"), str(path), refs)
+    source = SchemaSource(fmt, read_schema_text(path, str(path)), str(path), refs)
     schema = parse(source)
     messages: dict[str, str] = {}
     if isinstance(schema, ProtoSchema):

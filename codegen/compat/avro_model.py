@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codegen.catalog.avro import PRIMITIVES
-from codegen.catalog.json_source import JsonSyntaxError, SourceMap, join_pointer, parse_json
+from codegen.catalog.json_source import (
+    JsonSyntaxError,
+    SourceMap,
+    check_depth,
+    check_text,
+    join_pointer,
+    parse_json,
+)
 from codegen.errors import SchemaParseError
 from codegen.findings import Location
 
@@ -131,6 +138,10 @@ class AvroSchema:
         return self.root.deref().full_name or describe(self.root)
 
 
+def _line_col(location: Location) -> tuple[int, int]:
+    return location.line, location.col
+
+
 class _Parser:
     """Builds the type graph for one schema and its references, sharing one name table."""
 
@@ -144,7 +155,11 @@ class _Parser:
 
     def load(self, origin: SchemaText) -> AvroType:
         try:
+            check_depth(origin.text)
             data = json.loads(origin.text)
+            check_text(data, lambda pointer: _line_col(origin.locate(pointer)))
+        except JsonSyntaxError as syntax:
+            raise SchemaParseError(origin.path, syntax.line, syntax.col, syntax.message) from None
         except ValueError as exc:
             try:
                 parse_json(origin.text)

@@ -756,7 +756,7 @@ class Fragments:
         """The Python expression of a JSON default; a mismatch names the field and type."""
         try:
             return self._default_value(t, value)
-        except (TypeError, ValueError, KeyError, decimal.InvalidOperation) as exc:
+        except (TypeError, ValueError, KeyError, OverflowError, decimal.InvalidOperation) as exc:
             raise GenerationError(
                 f"field {f.wire_name!r}: default {value!r} does not fit {self.describe(t)}: {exc}"
             ) from None
@@ -800,6 +800,8 @@ class Fragments:
             return f"_h_dt.date({day.year}, {day.month}, {day.day})"
         if t.name.startswith("time-"):
             micros = int(value) * (1000 if t.name == "time-millis" else 1)
+            if not 0 <= micros < _MICROS_PER_DAY:
+                raise ValueError("a time of day is from 0 to 24 hours after midnight")
             s, us = divmod(micros, 1_000_000)
             return f"_h_dt.time({s // 3600}, {s // 60 % 60}, {s % 60}, {us})"
         micros = int(value) * (1000 if t.name.endswith("millis") else 1)
@@ -809,6 +811,9 @@ class Fragments:
             f"_h_dt.datetime({stamp.year}, {stamp.month}, {stamp.day}, {stamp.hour}, "
             f"{stamp.minute}, {stamp.second}, {stamp.microsecond}{tz})"
         )
+
+
+_MICROS_PER_DAY = 86_400_000_000
 
 
 def _require(value: Any, *types: type) -> Any:

@@ -36,7 +36,6 @@ from codegen.generate.pysource import (
 )
 from publisher.event import Binding
 
-#: First line of every generated file; also how stale generated files are recognised.
 TEMPLATES = Path(__file__).parent / "templates"
 #: Formatting settings, fixed so that output does not depend on the user's ruff config.
 LINE_LENGTH = 100
@@ -92,6 +91,14 @@ class _Packages:
         return f"{base}/__init__.py" if self(module) else f"{base}.py"
 
 
+def _field_default(frag: Fragments, rec: RecordDef, f: FieldDef) -> str:
+    """A field's default, or the error naming the schema file and record when Python has none."""
+    try:
+        return frag.default(f)
+    except GenerationError as exc:
+        raise GenerationError(f"{rec.source} ({rec.full_name}): {exc}") from None
+
+
 def _record_view(rec: RecordDef, frag: Fragments) -> dict[str, Any]:
     ctx = frag.ctx
     for key in ("dc", "Any", "Self", "Mapping", "chk", "Event", "typing"):
@@ -108,7 +115,7 @@ def _record_view(rec: RecordDef, frag: Fragments) -> dict[str, Any]:
                 "arg": f"_h_a{index}",
                 "annotation": frag.annotation(f.type),
                 "param_annotation": frag.annotation(f.type, param=True),
-                "default": frag.default(f) if f.has_default else "",
+                "default": _field_default(frag, rec, f) if f.has_default else "",
                 "has_default": f.has_default,
                 "doc": docstring(f.doc) if f.doc else "",
                 "describe": frag.describe(f.type),

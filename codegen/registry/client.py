@@ -427,7 +427,7 @@ class Registry:
     def versions(self, subject: str) -> list[int] | None:
         """The subject's versions, oldest first, or None when the subject does not exist."""
         try:
-            return self._call(
+            found = self._call(
                 f"versions of {subject}",
                 lambda: sorted(_number(v) for v in _items(self.client.get_versions(subject))),
             )
@@ -435,6 +435,8 @@ class Registry:
             if exc.code == SUBJECT_NOT_FOUND:
                 return None
             raise
+        # No versions is no subject (confluent-kafka's mock answers [] where a registry 404s).
+        return found or None
 
     def get_version(
         self, subject: str, version: int | Literal["latest"] = "latest"

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from codegen.catalog import load_catalog
+from codegen.errors import SchemaParseError
 from codegen.generate import GenerationError, generate_files, write_package
 from codegen.generate.names import python_name
 from codegen.generate.pysource import docstring
@@ -47,9 +48,9 @@ def _catalog(tmp_path: Path, schema: dict[str, Any]) -> Any:
 
 @pytest.mark.parametrize(("what", "schema"), INJECTIONS)
 def test_injection_in_a_name_is_rejected(tmp_path: Path, what: str, schema: dict[str, Any]) -> None:
-    catalog = _catalog(tmp_path, schema)
-    with pytest.raises(GenerationError) as info:
-        generate_files(catalog, "events")
+    # The catalog refuses names outside the Avro name rule for every command, before codegen.
+    with pytest.raises((GenerationError, SchemaParseError)) as info:
+        generate_files(_catalog(tmp_path, schema), "events")
     message = str(info.value)
     assert what in message
     assert "is not a valid name" in message or "invalid component" in message
