@@ -90,9 +90,9 @@ def test_events_never_queued_carry_the_error_that_stopped_the_loop() -> None:
     batch.on_delivery(None, sent(b"sent"))
     report = batch.report(0)
     assert report.delivered == 1
-    assert [(f.position, f.event, f.error) for f in report.failures] == [
-        (1, "refused", stop),
-        (2, "after", stop),
+    assert [(f.position, f.event, type(f.error), str(f.error)) for f in report.failures] == [
+        (1, "refused", PublisherError, "queue full"),
+        (2, "after", PublisherError, "queue full"),
     ]
 
 
