@@ -5,6 +5,9 @@ subject's configured level if it differs -> look the schema up (found: "up to da
 register it -> look it up again for its version, which later waves use in their references.
 A refusal stops the run cleanly: nothing from later waves is attempted, subjects of the same
 wave not yet started are skipped, and the outcome lists what was registered and what was not.
+A registry that stops answering stops the run the same way: every worker gives up before its
+next call, so the run ends within about one call's timeout of the first failure, and a
+subject whose register call was in flight is reported as "outcome unknown".
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from codegen.registry.client import Registry, RegistryCallError
 from codegen.registry.contracts import Contract, drift, load_contract
 from codegen.registry.plan import SubjectPlan
 
-Action = Literal["registered", "up to date", "refused", "not attempted", "would register"]
+Action = Literal[
+    "registered", "up to date", "refused", "not attempted", "would register", "outcome unknown"
+]
 RULE_REFUSED: Final = "REGISTRY_REFUSED"
 RULE_CONTRACT_DROPPED: Final = "REGISTRY_DROPPED_CONTRACT"
 
@@ -86,6 +91,8 @@ class Registrar:
         self.versions: dict[str, int] = {}
         self._stopped = threading.Event()
         self._lock = threading.Lock()
+        #: Subjects whose register call was sent: if it fails, the registry may have it.
+        self._sent: set[str] = set()
 
     def run(
         self, waves: Sequence[Sequence[SubjectPlan]], on_outcome: Callable[[Outcome], None]
@@ -121,18 +128,26 @@ class Registrar:
                     else:
                         record(future.result())
                 if errors:
+                    unknown = [
+                        plan.subject
+                        for future, plan in futures.items()
+                        if not future.cancelled()
+                        and isinstance(future.exception(), RegistryError)
+                        and plan.subject in self._sent
+                    ]
+                    for subject in unknown:
+                        record(Outcome(subject, "outcome unknown", detail=_UNKNOWN))
                     raise _with_progress(errors[0], result)
         return result
 
     def _one(self, plan: SubjectPlan, result: RegisterResult) -> Outcome:
-        if self._stopped.is_set():
-            raise _StoppedError
+        self._go_on()
         try:
             return self._register(plan, result)
         except RegistryCallError as exc:
+            self._stopped.set()
             if not exc.refused:
                 raise
-            self._stopped.set()
             with self._lock:
                 result.findings.append(
                     Finding(
@@ -149,13 +164,27 @@ class Registrar:
         schema = self.catalog.schemas.get(plan.full_name)
         return schema.location if schema else Location(plan.file.display_path, 1, 1)
 
+    def _go_on(self) -> None:
+        """Stop a worker before its next call once any subject was refused or failed."""
+        if self._stopped.is_set():
+            raise _StoppedError
+
     def _register(self, plan: SubjectPlan, result: RegisterResult) -> Outcome:
+        try:
+            return self._steps(plan, result)
+        except RegistryError:
+            self._stopped.set()
+            raise
+
+    def _steps(self, plan: SubjectPlan, result: RegisterResult) -> Outcome:
         level_set = None
         existing = self.registry.versions(plan.subject)
         if plan.level:
+            self._go_on()
             current = self.registry.effective_level(plan.subject) if existing else None
             if current != plan.level:
                 if not self.dry_run:
+                    self._go_on()
                     self.registry.set_level(plan.subject, plan.level)
                 level_set = plan.level
         missing = [d for d in plan.depends_on if d not in self.versions]
@@ -165,6 +194,7 @@ class Registrar:
             )
         form = plan.form(self.catalog, self.versions)
         contract = load_contract(plan.file)
+        self._go_on()
         found = self.registry.lookup(plan.subject, form, contract) if existing else None
         stale: list[str] = []
         if found is not None and contract is not None:
@@ -177,8 +207,16 @@ class Registrar:
             next_version = (max(existing) + 1) if existing else 1
             return Outcome(plan.subject, "would register", next_version, level_set=level_set)
         # A schema already registered with another contract is registered again with this one.
+        self._go_on()
+        with self._lock:
+            self._sent.add(plan.subject)
         schema_id = self.registry.register(plan.subject, form, contract)
-        registered = self.registry.lookup(plan.subject, form, contract)
+        with self._lock:
+            self._sent.discard(plan.subject)
+        try:
+            registered = self.registry.lookup(plan.subject, form, contract)
+        except RegistryError:
+            registered = None  # registered for sure; only its version is unknown
         version = registered.version if registered else None
         if contract is not None:
             version, metadata, rule_set = self.registry.contract_of(plan.subject)
@@ -220,12 +258,18 @@ class Registrar:
             self.versions[subject] = version
 
 
+_UNKNOWN = "in flight when the registry stopped answering; run `herald status` to see"
+
+
 def _with_progress(exc: BaseException, result: RegisterResult) -> BaseException:
-    """Say what was already registered when an unexpected registry error stops the run."""
+    """Say what was registered, and what may have been, when a registry error stops the run."""
     if not isinstance(exc, RegistryError):
         return exc
     done = [o.subject for o in result.outcomes if o.action == "registered"]
+    unknown = [o.subject for o in result.outcomes if o.action == "outcome unknown"]
     already = (
         f"; registered before the error: {', '.join(done)}" if done else "; nothing registered"
     )
+    if unknown:
+        already += f"; outcome unknown (in flight): {', '.join(unknown)}; run `herald status`"
     return RegistryError(f"{exc}{already}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.unit import bad_input
+from tests.unit.http_stub import stubs  # noqa: F401 - a fixture for every unit test
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,6 +26,7 @@ from publisher.errors import PublisherConfigError, RegistryUnavailableError
 from publisher.producer import Publisher
 from publisher.urls import URLError, parse_url, redact
 from tests.unit import bad_input
+from tests.unit.http_stub import Stub
 from tests.unit.publisher.events import avro_event
 
 KIND_URL = "registry URLs (every command, Publisher.from_env)"
@@ -165,57 +164,6 @@ def test_parsed_urls_split_off_any_credentials_and_never_show_them(
     if len(password) >= 4:
         assert password not in message
     assert password not in redact(raw) or len(password) < 4
-
-
-class Stub(ThreadingHTTPServer):
-    """A local HTTP server answering every request with ``answer(path) -> (status, headers, body)``;
-    it records the path and Authorization header of each request."""
-
-    def __init__(self, answer: Callable[[str], tuple[int, dict[str, str], bytes]]) -> None:
-        super().__init__(("127.0.0.1", 0), _StubHandler)
-        self.answer = answer
-        self.seen: list[tuple[str, str | None]] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _StubHandler(BaseHTTPRequestHandler):
-    server: Stub
-
-    def _reply(self) -> None:
-        self.server.seen.append((self.path, self.headers.get("Authorization")))
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        status, headers, body = self.server.answer(self.path)
-        self.send_response(status)
-        for key, value in {"Content-Length": str(len(body)), **headers}.items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = do_PUT = _reply  # noqa: N815 - http.server's naming
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Keep test output quiet."""
-
-
-@pytest.fixture
-def stubs() -> Iterator[Callable[..., Stub]]:
-    started: list[Stub] = []
-
-    def start(answer: Callable[[str], tuple[int, dict[str, str], bytes]]) -> Stub:
-        server = Stub(answer)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.shutdown()
-        server.server_close()
 
 
 JSON = {"Content-Type": "application/json"}
