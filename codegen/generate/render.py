@@ -10,6 +10,7 @@ puts it on disk and :func:`compare_package` says what differs from what is there
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import tempfile
@@ -139,8 +140,6 @@ def _record_view(rec: RecordDef, frag: Fragments) -> dict[str, Any]:
         "has_encode": has_encode,
         "wire_names": [f.wire_name for f in rec.fields],
         "arg_names": [f.py_name for f in rec.fields],
-        # A field may be called "self"; the constructor's own first parameter then steps aside.
-        "self_name": "_h_self" if any(f.py_name == "self" for f in rec.fields) else "self",
     }
 
 
@@ -208,6 +207,8 @@ def render_avro_module(
     frag = Fragments(ctx)
     enums = [_enum_view(e, ctx) for e in module.enums]
     records = [_record_view(r, frag) for r in module.records]
+    local = {r.py_name for r in module.records} | {e.py_name for e in module.enums}
+    shadowed = _unshadow(records, local)
     space = module.namespace or "(no namespace)"
     return env.get_template("avro_module.py.j2").render(
         sources=module.sources,
@@ -215,7 +216,26 @@ def render_avro_module(
         imports=ctx.import_lines(),
         enums=enums,
         records=records,
+        shadowed=shadowed,
     )
+
+
+def _unshadow(records: list[dict[str, Any]], local: set[str]) -> list[str]:
+    """Point constructor annotations past fields named like a class of the module.
+
+    The typed ``__init__`` sits in the class body, where a field ``Address`` hides the class
+    ``Address``; its annotations then name the alias ``_h_T_Address`` the module defines.
+    """
+    shadowed: set[str] = set()
+    for rec in records:
+        names = {f["py_name"] for f in rec["fields"]} & local
+        for f in rec["fields"]:
+            for name in names:
+                pattern = rf"(?<![\w.]){re.escape(name)}\b"
+                if re.search(pattern, f["param_annotation"]):
+                    f["param_annotation"] = re.sub(pattern, f"_h_T_{name}", f["param_annotation"])
+                    shadowed.add(name)
+    return sorted(shadowed)
 
 
 def render_package(package: PackageModel) -> dict[str, str]:

@@ -65,9 +65,8 @@ def unknown_arguments(
 ) -> EventValidationError:
     """The error for keywords a constructor does not take, listing the ones it does."""
     names = ", ".join(sorted(given))
-    return EventValidationError(
-        cls_name, names, f"unknown keyword argument(s); {cls_name} takes: {', '.join(known)}"
-    )
+    takes = f"takes: {', '.join(known)}" if known else "takes no arguments"
+    return EventValidationError(cls_name, names, f"unknown keyword argument(s); {cls_name} {takes}")
 
 
 def describe(value: object) -> str:

@@ -148,9 +148,9 @@ class Heartbeat(_h_Event):
 
 
 #: Wire names of Heartbeat's fields, for from_dict's unknown-key check.
-_h_wire_Heartbeat = frozenset(("seq",))
+_h_wire_Heartbeat: frozenset[str] = frozenset(("seq",))
 #: Keyword arguments of Heartbeat, in field order.
-_h_args_Heartbeat = ("seq",)
+_h_args_Heartbeat: tuple[str, ...] = ("seq",)
 #: Heartbeat's slot setters, which its frozen ``__setattr__`` does not intercept.
 _h_set_Heartbeat = _h_chk.slot_setters(Heartbeat, _h_args_Heartbeat)
 #: The constructor's body, bound once: a global is found faster than a class attribute.

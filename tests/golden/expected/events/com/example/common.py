@@ -183,9 +183,9 @@ class Money(_h_Event):
 
 
 #: Wire names of Money's fields, for from_dict's unknown-key check.
-_h_wire_Money = frozenset(("amount", "currency"))
+_h_wire_Money: frozenset[str] = frozenset(("amount", "currency"))
 #: Keyword arguments of Money, in field order.
-_h_args_Money = ("amount", "currency")
+_h_args_Money: tuple[str, ...] = ("amount", "currency")
 #: Money's slot setters, which its frozen ``__setattr__`` does not intercept.
 _h_set_Money = _h_chk.slot_setters(Money, _h_args_Money)
 #: The constructor's body, bound once: a global is found faster than a class attribute.

@@ -197,9 +197,9 @@ class Card(_h_Event):
 
 
 #: Wire names of Card's fields, for from_dict's unknown-key check.
-_h_wire_Card = frozenset(("last4", "hash"))
+_h_wire_Card: frozenset[str] = frozenset(("last4", "hash"))
 #: Keyword arguments of Card, in field order.
-_h_args_Card = ("last4", "hash")
+_h_args_Card: tuple[str, ...] = ("last4", "hash")
 #: Card's slot setters, which its frozen ``__setattr__`` does not intercept.
 _h_set_Card = _h_chk.slot_setters(Card, _h_args_Card)
 #: The constructor's body, bound once: a global is found faster than a class attribute.
@@ -452,9 +452,9 @@ class Category(_h_Event):
 
 
 #: Wire names of Category's fields, for from_dict's unknown-key check.
-_h_wire_Category = frozenset(("name", "children", "parent"))
+_h_wire_Category: frozenset[str] = frozenset(("name", "children", "parent"))
 #: Keyword arguments of Category, in field order.
-_h_args_Category = ("name", "children", "parent")
+_h_args_Category: tuple[str, ...] = ("name", "children", "parent")
 #: Category's slot setters, which its frozen ``__setattr__`` does not intercept.
 _h_set_Category = _h_chk.slot_setters(Category, _h_args_Category)
 #: The constructor's body, bound once: a global is found faster than a class attribute.
@@ -650,9 +650,9 @@ class Line(_h_Event):
 
 
 #: Wire names of Line's fields, for from_dict's unknown-key check.
-_h_wire_Line = frozenset(("sku", "quantity", "unit_price"))
+_h_wire_Line: frozenset[str] = frozenset(("sku", "quantity", "unit_price"))
 #: Keyword arguments of Line, in field order.
-_h_args_Line = ("sku", "quantity", "unit_price")
+_h_args_Line: tuple[str, ...] = ("sku", "quantity", "unit_price")
 #: Line's slot setters, which its frozen ``__setattr__`` does not intercept.
 _h_set_Line = _h_chk.slot_setters(Line, _h_args_Line)
 #: The constructor's body, bound once: a global is found faster than a class attribute.
@@ -665,9 +665,9 @@ class Order(_h_Event):
 
     SCHEMA_FORMAT = "AVRO"
     FULL_NAME = "com.example.shop.Order"
-    SCHEMA = '{"type":"record","name":"Order","namespace":"com.example.shop","doc":"An order placed in the shop.","fields":[{"name":"id","type":{"type":"string","logicalType":"uuid"}},{"name":"total","type":"com.example.common.Money"},{"name":"status","type":{"type":"enum","name":"Status","symbols":["NEW","PAID","None","class"],"doc":"Lifecycle of an order."},"default":"NEW"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"Line","fields":[{"name":"sku","type":"string"},{"name":"quantity","type":"int","default":1},{"name":"unit_price","type":"com.example.common.Money"}]}},"default":[]},{"name":"class","type":"string","doc":"A Python keyword as a field name."},{"name":"from","type":["null","string"],"default":null},{"name":"encode","type":"boolean","default":false,"doc":"Clashes with the contract method."},{"name":"to_dict","type":"float","default":0.5},{"name":"ref","type":["null","string","long"],"default":null},{"name":"payment","type":[{"type":"record","name":"Card","fields":[{"name":"last4","type":"string"},{"name":"hash","type":{"type":"fixed","name":"Md5","size":16}}]},{"type":"record","name":"Transfer","fields":[{"name":"iban","type":"string"},{"name":"raw","type":"bytes","default":"\\u0000ÿ"}]}]},{"name":"tags","type":{"type":"map","values":"string"},"default":{"source":"web"}},{"name":"scores","type":{"type":"map","values":{"type":"array","items":"double"}},"default":{}},{"name":"gift","type":["null","com.example.common.Money"],"default":null},{"name":"checksum","type":"Md5"},{"name":"priority","type":"long","default":-1}]}'
-    READER_SCHEMA = '{"type":"record","name":"com.example.shop.Order","doc":"An order placed in the shop.","fields":[{"name":"id","type":{"type":"string","logicalType":"uuid"}},{"name":"total","type":{"type":"record","name":"com.example.common.Money","doc":"An amount of money.\\nDocs may hold \\"\\"\\"quotes\\"\\"\\", back\\\\slashes and a trailing quote\\"","fields":[{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":12,"scale":2},"doc":"Exact amount; two decimal places."},{"name":"currency","type":{"type":"enum","name":"com.example.common.Currency","symbols":["EUR","USD","GBP"],"default":"EUR"},"default":"EUR"}]}},{"name":"status","type":{"type":"enum","name":"com.example.shop.Status","symbols":["NEW","PAID","None","class"],"doc":"Lifecycle of an order."},"default":"NEW"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"com.example.shop.Line","fields":[{"name":"sku","type":"string"},{"name":"quantity","type":"int","default":1},{"name":"unit_price","type":"com.example.common.Money"}]}},"default":[]},{"name":"class","type":"string","doc":"A Python keyword as a field name."},{"name":"from","type":["null","string"],"default":null},{"name":"encode","type":"boolean","default":false,"doc":"Clashes with the contract method."},{"name":"to_dict","type":"float","default":0.5},{"name":"ref","type":["null","string","long"],"default":null},{"name":"payment","type":[{"type":"record","name":"com.example.shop.Card","fields":[{"name":"last4","type":"string"},{"name":"hash","type":{"type":"fixed","name":"com.example.shop.Md5","size":16}}]},{"type":"record","name":"com.example.shop.Transfer","fields":[{"name":"iban","type":"string"},{"name":"raw","type":"bytes","default":"\\u0000ÿ"}]}]},{"name":"tags","type":{"type":"map","values":"string"},"default":{"source":"web"}},{"name":"scores","type":{"type":"map","values":{"type":"array","items":"double"}},"default":{}},{"name":"gift","type":["null","com.example.common.Money"],"default":null},{"name":"checksum","type":"com.example.shop.Md5"},{"name":"priority","type":"long","default":-1}]}'
-    FINGERPRINT = "b7f53fbf2717f22124d5ffa54c34ff449715279ae909838fb09c794ef6ab2a68"
+    SCHEMA = '{"type":"record","name":"Order","namespace":"com.example.shop","doc":"An order placed in the shop.","fields":[{"name":"id","type":{"type":"string","logicalType":"uuid"}},{"name":"total","type":"com.example.common.Money"},{"name":"status","type":{"type":"enum","name":"Status","symbols":["NEW","PAID","None","class"],"doc":"Lifecycle of an order."},"default":"NEW"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"Line","fields":[{"name":"sku","type":"string"},{"name":"quantity","type":"int","default":1},{"name":"unit_price","type":"com.example.common.Money"}]}},"default":[]},{"name":"class","type":"string","doc":"A Python keyword as a field name."},{"name":"from","type":["null","string"],"default":null},{"name":"encode","type":"boolean","default":false,"doc":"Clashes with the contract method."},{"name":"to_dict","type":"float","default":0.5},{"name":"ref","type":["null","string","long"],"default":null},{"name":"payment","type":[{"type":"record","name":"Card","fields":[{"name":"last4","type":"string"},{"name":"hash","type":{"type":"fixed","name":"Md5","size":16}}]},{"type":"record","name":"Transfer","fields":[{"name":"iban","type":"string"},{"name":"raw","type":"bytes","default":"\\u0000ÿ"}]}]},{"name":"tags","type":{"type":"map","values":"string"},"default":{"source":"web"}},{"name":"scores","type":{"type":"map","values":{"type":"array","items":"double"}},"default":{}},{"name":"gift","type":["null","com.example.common.Money"],"default":null},{"name":"checksum","type":"Md5"},{"name":"priority","type":"long","default":-1},{"name":"Transfer","type":["null","Transfer"],"default":null,"doc":"Named like a class of its module."},{"name":"giftNote","type":"string","default":""}]}'
+    READER_SCHEMA = '{"type":"record","name":"com.example.shop.Order","doc":"An order placed in the shop.","fields":[{"name":"id","type":{"type":"string","logicalType":"uuid"}},{"name":"total","type":{"type":"record","name":"com.example.common.Money","doc":"An amount of money.\\nDocs may hold \\"\\"\\"quotes\\"\\"\\", back\\\\slashes and a trailing quote\\"","fields":[{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":12,"scale":2},"doc":"Exact amount; two decimal places."},{"name":"currency","type":{"type":"enum","name":"com.example.common.Currency","symbols":["EUR","USD","GBP"],"default":"EUR"},"default":"EUR"}]}},{"name":"status","type":{"type":"enum","name":"com.example.shop.Status","symbols":["NEW","PAID","None","class"],"doc":"Lifecycle of an order."},"default":"NEW"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"com.example.shop.Line","fields":[{"name":"sku","type":"string"},{"name":"quantity","type":"int","default":1},{"name":"unit_price","type":"com.example.common.Money"}]}},"default":[]},{"name":"class","type":"string","doc":"A Python keyword as a field name."},{"name":"from","type":["null","string"],"default":null},{"name":"encode","type":"boolean","default":false,"doc":"Clashes with the contract method."},{"name":"to_dict","type":"float","default":0.5},{"name":"ref","type":["null","string","long"],"default":null},{"name":"payment","type":[{"type":"record","name":"com.example.shop.Card","fields":[{"name":"last4","type":"string"},{"name":"hash","type":{"type":"fixed","name":"com.example.shop.Md5","size":16}}]},{"type":"record","name":"com.example.shop.Transfer","fields":[{"name":"iban","type":"string"},{"name":"raw","type":"bytes","default":"\\u0000ÿ"}]}]},{"name":"tags","type":{"type":"map","values":"string"},"default":{"source":"web"}},{"name":"scores","type":{"type":"map","values":{"type":"array","items":"double"}},"default":{}},{"name":"gift","type":["null","com.example.common.Money"],"default":null},{"name":"checksum","type":"com.example.shop.Md5"},{"name":"priority","type":"long","default":-1},{"name":"Transfer","type":["null","com.example.shop.Transfer"],"default":null,"doc":"Named like a class of its module."},{"name":"giftNote","type":"string","default":""}]}'
+    FINGERPRINT = "5ede56c3d36b50c62a9ff768d2fd09c94d8e391e836aa6d1aa9972af111219cf"
     BINDINGS = ()
     REFERENCES = (("com.example.common.Money", "com.example.common.Money"),)
 
@@ -703,6 +703,11 @@ class Order(_h_Event):
 
     priority: int = -1
 
+    Transfer: Transfer | None = None
+    """Named like a class of its module."""
+
+    giftNote: str = ""
+
     if _h_typing.TYPE_CHECKING:
 
         def __init__(
@@ -717,12 +722,14 @@ class Order(_h_Event):
             encode_: bool = False,
             to_dict_: float = 0.5,
             ref: str | int | None = None,
-            payment: Card | Transfer,
+            payment: Card | _h_T_Transfer,
             tags: dict[str, str] = _h_chk.MISSING,
             scores: dict[str, list[float]] = _h_chk.MISSING,
             gift: _h_m_com_example_common.Money | None = None,
             checksum: bytes,
             priority: int = -1,
+            Transfer: _h_T_Transfer | None = None,
+            giftNote: str = "",
         ) -> None: ...
 
     else:
@@ -745,6 +752,8 @@ class Order(_h_Event):
             gift=None,
             checksum=_h_chk.MISSING,
             priority=-1,
+            Transfer=None,
+            giftNote="",
             **_h_unknown,
         ):
             """Check every value (EventValidationError naming the field), then set the slots."""
@@ -767,6 +776,8 @@ class Order(_h_Event):
                 gift,
                 checksum,
                 priority,
+                Transfer,
+                giftNote,
             )
 
     @staticmethod
@@ -787,6 +798,8 @@ class Order(_h_Event):
         _h_a12: _h_Any,
         _h_a13: _h_Any,
         _h_a14: _h_Any,
+        _h_a15: _h_Any,
+        _h_a16: _h_Any,
     ) -> None:
         """Check the values, reduce them to what the wire keeps, set the slots.
 
@@ -852,6 +865,12 @@ class Order(_h_Event):
             raise _h_chk.invalid("Order", "checksum", "bytes of length 16", _h_a13)
         if not (type(_h_a14) is int and -9223372036854775808 <= _h_a14 <= 9223372036854775807):
             raise _h_chk.invalid("Order", "priority", "long (int)", _h_a14)
+        if not ((_h_a15 is None) or isinstance(_h_a15, Transfer)):
+            raise _h_chk.invalid(
+                "Order", "Transfer", "null (None) | com.example.shop.Transfer", _h_a15
+            )
+        if type(_h_a16) is not str:
+            raise _h_chk.invalid("Order", "giftNote", "string (str)", _h_a16)
         _h_s = _h_set_Order
         _h_s[0](_h_self, _h_a0)
         _h_s[1](_h_self, _h_a1)
@@ -868,6 +887,8 @@ class Order(_h_Event):
         _h_s[12](_h_self, _h_a12)
         _h_s[13](_h_self, _h_a13)
         _h_s[14](_h_self, _h_a14)
+        _h_s[15](_h_self, _h_a15)
+        _h_s[16](_h_self, _h_a16)
 
     def _h_enc(self, out: bytearray) -> None:
         _h_bin.write_string(out, str(self.id))
@@ -987,6 +1008,18 @@ class Order(_h_Event):
             out.append(_h_l << 1)
         else:
             _h_bin.write_long(out, _h_l)
+        if self.Transfer is None:
+            out.append(0)
+        else:
+            out.append(2)
+            self.Transfer._h_enc(out)
+        _h_b = self.giftNote.encode()
+        _h_l = len(_h_b)
+        if _h_l < 64:
+            out.append(_h_l << 1)
+        else:
+            _h_bin.write_long(out, _h_l)
+        out += _h_b
 
     def encode(self) -> bytes:
         """Return the schemaless Avro body (no Confluent wire header)."""
@@ -1169,6 +1202,26 @@ class Order(_h_Event):
             pos += 1
         else:
             _h_f14, pos = _h_bin.read_long(data, pos)
+        _h_f15: Transfer | None
+        _h_u50 = data[pos]
+        if _h_u50 < 128 and not _h_u50 & 1:
+            _h_u50 >>= 1
+            pos += 1
+        else:
+            _h_u50, pos = _h_bin.read_index(data, pos)
+        if _h_u50 == 0:
+            _h_f15 = None
+        elif _h_u50 == 1:
+            _h_f15, pos = Transfer._h_read(data, pos)
+        else:
+            raise ValueError(f"union index {_h_u50} is out of range")
+        _h_len = data[pos]
+        if _h_len < 128 and not _h_len & 1:
+            _h_len = pos + 1 + (_h_len >> 1)
+            _h_f16 = data[pos + 1 : _h_len].decode()
+            pos = _h_len
+        else:
+            _h_f16, pos = _h_bin.read_string(data, pos)
         obj = cls.__new__(cls)
         _h_init_Order(
             obj,
@@ -1187,6 +1240,8 @@ class Order(_h_Event):
             _h_f12,
             _h_f13,
             _h_f14,
+            _h_f15,
+            _h_f16,
         )
         return obj, pos
 
@@ -1229,6 +1284,10 @@ class Order(_h_Event):
             ),
             "checksum": self.checksum,
             "priority": self.priority,
+            "Transfer": (
+                self.Transfer.to_dict() if isinstance(self.Transfer, Transfer) else self.Transfer
+            ),
+            "giftNote": self.giftNote,
         }
 
     @classmethod
@@ -1305,6 +1364,20 @@ class Order(_h_Event):
                     ),
                     mapping["checksum"],
                     mapping.get("priority", -1),
+                    (
+                        (
+                            None
+                            if mapping["Transfer"] is None
+                            else (
+                                mapping["Transfer"]
+                                if isinstance(mapping["Transfer"], Transfer)
+                                else Transfer.from_dict(mapping["Transfer"])
+                            )
+                        )
+                        if "Transfer" in mapping
+                        else None
+                    ),
+                    mapping.get("giftNote", ""),
                 )
             except _h_chk.EventValidationError:
                 raise
@@ -1409,11 +1482,25 @@ class Order(_h_Event):
         if "priority" in m:
             with _h_chk.converting("Order", "priority"):
                 kw["priority"] = m["priority"]
+        if "Transfer" in m:
+            with _h_chk.converting("Order", "Transfer"):
+                kw["Transfer"] = (
+                    None
+                    if m["Transfer"] is None
+                    else (
+                        m["Transfer"]
+                        if isinstance(m["Transfer"], Transfer)
+                        else Transfer.from_dict(m["Transfer"])
+                    )
+                )
+        if "giftNote" in m:
+            with _h_chk.converting("Order", "giftNote"):
+                kw["giftNote"] = m["giftNote"]
         return cls(**kw)
 
 
 #: Wire names of Order's fields, for from_dict's unknown-key check.
-_h_wire_Order = frozenset(
+_h_wire_Order: frozenset[str] = frozenset(
     (
         "id",
         "total",
@@ -1430,10 +1517,12 @@ _h_wire_Order = frozenset(
         "gift",
         "checksum",
         "priority",
+        "Transfer",
+        "giftNote",
     )
 )
 #: Keyword arguments of Order, in field order.
-_h_args_Order = (
+_h_args_Order: tuple[str, ...] = (
     "id",
     "total",
     "status",
@@ -1449,6 +1538,8 @@ _h_args_Order = (
     "gift",
     "checksum",
     "priority",
+    "Transfer",
+    "giftNote",
 )
 #: Order's slot setters, which its frozen ``__setattr__`` does not intercept.
 _h_set_Order = _h_chk.slot_setters(Order, _h_args_Order)
@@ -1659,86 +1750,86 @@ class Timing(_h_Event):
 
     @classmethod
     def _h_read(cls, data: bytes, pos: int) -> tuple[_h_Self, int]:
-        _h_r47, pos = _h_bin.read_bytes(data, pos)
-        _h_f0 = _h_log.to_decimal(_h_r47, 9, 3)
-        _h_r48, pos = _h_bin.read_fixed(data, pos, 8)
-        _h_f1 = _h_log.to_decimal(_h_r48, 18, 4)
-        _h_r49 = data[pos]
-        if _h_r49 < 128:
-            _h_r49 = (_h_r49 >> 1) ^ -(_h_r49 & 1)
-            pos += 1
-        else:
-            _h_r49, pos = _h_bin.read_long(data, pos)
-        _h_f2 = _h_log.to_date(_h_r49)
-        _h_r50 = data[pos]
-        if _h_r50 < 128:
-            _h_r50 = (_h_r50 >> 1) ^ -(_h_r50 & 1)
-            pos += 1
-        else:
-            _h_r50, pos = _h_bin.read_long(data, pos)
-        _h_f3 = _h_log.to_time_millis(_h_r50)
-        _h_r51 = data[pos]
-        if _h_r51 < 128:
-            _h_r51 = (_h_r51 >> 1) ^ -(_h_r51 & 1)
-            pos += 1
-        else:
-            _h_r51, pos = _h_bin.read_long(data, pos)
-        _h_f4 = _h_log.to_time_micros(_h_r51)
-        _h_r52 = data[pos]
-        if _h_r52 < 128:
-            _h_r52 = (_h_r52 >> 1) ^ -(_h_r52 & 1)
-            pos += 1
-        else:
-            _h_r52, pos = _h_bin.read_long(data, pos)
-        _h_f5 = _h_log.to_timestamp_millis(_h_r52)
+        _h_r51, pos = _h_bin.read_bytes(data, pos)
+        _h_f0 = _h_log.to_decimal(_h_r51, 9, 3)
+        _h_r52, pos = _h_bin.read_fixed(data, pos, 8)
+        _h_f1 = _h_log.to_decimal(_h_r52, 18, 4)
         _h_r53 = data[pos]
         if _h_r53 < 128:
             _h_r53 = (_h_r53 >> 1) ^ -(_h_r53 & 1)
             pos += 1
         else:
             _h_r53, pos = _h_bin.read_long(data, pos)
-        _h_f6 = _h_log.to_timestamp_micros(_h_r53)
+        _h_f2 = _h_log.to_date(_h_r53)
         _h_r54 = data[pos]
         if _h_r54 < 128:
             _h_r54 = (_h_r54 >> 1) ^ -(_h_r54 & 1)
             pos += 1
         else:
             _h_r54, pos = _h_bin.read_long(data, pos)
-        _h_f7 = _h_log.to_local_timestamp_millis(_h_r54)
+        _h_f3 = _h_log.to_time_millis(_h_r54)
         _h_r55 = data[pos]
         if _h_r55 < 128:
             _h_r55 = (_h_r55 >> 1) ^ -(_h_r55 & 1)
             pos += 1
         else:
             _h_r55, pos = _h_bin.read_long(data, pos)
-        _h_f8 = _h_log.to_local_timestamp_micros(_h_r55)
+        _h_f4 = _h_log.to_time_micros(_h_r55)
+        _h_r56 = data[pos]
+        if _h_r56 < 128:
+            _h_r56 = (_h_r56 >> 1) ^ -(_h_r56 & 1)
+            pos += 1
+        else:
+            _h_r56, pos = _h_bin.read_long(data, pos)
+        _h_f5 = _h_log.to_timestamp_millis(_h_r56)
+        _h_r57 = data[pos]
+        if _h_r57 < 128:
+            _h_r57 = (_h_r57 >> 1) ^ -(_h_r57 & 1)
+            pos += 1
+        else:
+            _h_r57, pos = _h_bin.read_long(data, pos)
+        _h_f6 = _h_log.to_timestamp_micros(_h_r57)
+        _h_r58 = data[pos]
+        if _h_r58 < 128:
+            _h_r58 = (_h_r58 >> 1) ^ -(_h_r58 & 1)
+            pos += 1
+        else:
+            _h_r58, pos = _h_bin.read_long(data, pos)
+        _h_f7 = _h_log.to_local_timestamp_millis(_h_r58)
+        _h_r59 = data[pos]
+        if _h_r59 < 128:
+            _h_r59 = (_h_r59 >> 1) ^ -(_h_r59 & 1)
+            pos += 1
+        else:
+            _h_r59, pos = _h_bin.read_long(data, pos)
+        _h_f8 = _h_log.to_local_timestamp_micros(_h_r59)
         _h_len = data[pos]
         if _h_len < 128 and not _h_len & 1:
             _h_len = pos + 1 + (_h_len >> 1)
-            _h_r56 = data[pos + 1 : _h_len].decode()
+            _h_r60 = data[pos + 1 : _h_len].decode()
             pos = _h_len
         else:
-            _h_r56, pos = _h_bin.read_string(data, pos)
-        _h_f9 = _h_uuid.UUID(_h_r56)
+            _h_r60, pos = _h_bin.read_string(data, pos)
+        _h_f9 = _h_uuid.UUID(_h_r60)
         _h_f10: _h_dt.datetime | None
-        _h_u60 = data[pos]
-        if _h_u60 < 128 and not _h_u60 & 1:
-            _h_u60 >>= 1
+        _h_u64 = data[pos]
+        if _h_u64 < 128 and not _h_u64 & 1:
+            _h_u64 >>= 1
             pos += 1
         else:
-            _h_u60, pos = _h_bin.read_index(data, pos)
-        if _h_u60 == 0:
+            _h_u64, pos = _h_bin.read_index(data, pos)
+        if _h_u64 == 0:
             _h_f10 = None
-        elif _h_u60 == 1:
-            _h_r61 = data[pos]
-            if _h_r61 < 128:
-                _h_r61 = (_h_r61 >> 1) ^ -(_h_r61 & 1)
+        elif _h_u64 == 1:
+            _h_r65 = data[pos]
+            if _h_r65 < 128:
+                _h_r65 = (_h_r65 >> 1) ^ -(_h_r65 & 1)
                 pos += 1
             else:
-                _h_r61, pos = _h_bin.read_long(data, pos)
-            _h_f10 = _h_log.to_timestamp_micros(_h_r61)
+                _h_r65, pos = _h_bin.read_long(data, pos)
+            _h_f10 = _h_log.to_timestamp_micros(_h_r65)
         else:
-            raise ValueError(f"union index {_h_u60} is out of range")
+            raise ValueError(f"union index {_h_u64} is out of range")
         obj = cls.__new__(cls)
         _h_init_Timing(
             obj,
@@ -1867,7 +1958,7 @@ class Timing(_h_Event):
 
 
 #: Wire names of Timing's fields, for from_dict's unknown-key check.
-_h_wire_Timing = frozenset(
+_h_wire_Timing: frozenset[str] = frozenset(
     (
         "price",
         "fixed_price",
@@ -1883,7 +1974,7 @@ _h_wire_Timing = frozenset(
     )
 )
 #: Keyword arguments of Timing, in field order.
-_h_args_Timing = (
+_h_args_Timing: tuple[str, ...] = (
     "price",
     "fixed_price",
     "day",
@@ -2055,10 +2146,14 @@ class Transfer(_h_Event):
 
 
 #: Wire names of Transfer's fields, for from_dict's unknown-key check.
-_h_wire_Transfer = frozenset(("iban", "raw"))
+_h_wire_Transfer: frozenset[str] = frozenset(("iban", "raw"))
 #: Keyword arguments of Transfer, in field order.
-_h_args_Transfer = ("iban", "raw")
+_h_args_Transfer: tuple[str, ...] = ("iban", "raw")
 #: Transfer's slot setters, which its frozen ``__setattr__`` does not intercept.
 _h_set_Transfer = _h_chk.slot_setters(Transfer, _h_args_Transfer)
 #: The constructor's body, bound once: a global is found faster than a class attribute.
 _h_init_Transfer = Transfer._h_init
+
+
+if _h_typing.TYPE_CHECKING:
+    _h_T_Transfer = Transfer

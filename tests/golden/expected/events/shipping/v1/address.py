@@ -195,8 +195,8 @@ class Address(_h_Event):
 
 
 #: Field names of Address, for from_dict's unknown-key check.
-_h_wire_Address = frozenset(("street", "city", "country"))
+_h_wire_Address: frozenset[str] = frozenset(("street", "city", "country"))
 #: Keyword arguments of Address, in field order.
-_h_args_Address = ("street", "city", "country")
+_h_args_Address: tuple[str, ...] = ("street", "city", "country")
 #: The constructor's body, bound once: a global is found faster than a class attribute.
 _h_new_Address = Address._h_new

@@ -717,7 +717,7 @@ class ShipmentDispatched(_h_Event):
 
 
 #: Field names of ShipmentDispatched, for from_dict's unknown-key check.
-_h_wire_ShipmentDispatched = frozenset(
+_h_wire_ShipmentDispatched: frozenset[str] = frozenset(
     (
         "shipment_id",
         "carrier",
@@ -740,7 +740,7 @@ _h_wire_ShipmentDispatched = frozenset(
     )
 )
 #: Keyword arguments of ShipmentDispatched, in field order.
-_h_args_ShipmentDispatched = (
+_h_args_ShipmentDispatched: tuple[str, ...] = (
     "shipment_id",
     "carrier",
     "parcels",
@@ -1004,8 +1004,10 @@ class ShipmentDispatchedParcel(_h_Event):
 
 
 #: Field names of ShipmentDispatchedParcel, for from_dict's unknown-key check.
-_h_wire_ShipmentDispatchedParcel = frozenset(("id", "weight_kg", "packing", "labels"))
+_h_wire_ShipmentDispatchedParcel: frozenset[str] = frozenset(
+    ("id", "weight_kg", "packing", "labels")
+)
 #: Keyword arguments of ShipmentDispatchedParcel, in field order.
-_h_args_ShipmentDispatchedParcel = ("id", "weight_kg", "packing", "labels")
+_h_args_ShipmentDispatchedParcel: tuple[str, ...] = ("id", "weight_kg", "packing", "labels")
 #: The constructor's body, bound once: a global is found faster than a class attribute.
 _h_new_ShipmentDispatchedParcel = ShipmentDispatchedParcel._h_new
