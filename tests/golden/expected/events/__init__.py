@@ -38,6 +38,12 @@ REFERENCED: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...] = (
         (),
     ),
     (
+        "com.example.shop.Category",
+        "AVRO",
+        '{"type":"record","name":"Category","namespace":"com.example.shop","doc":"A recursive tree of categories.","fields":[{"name":"name","type":"string"},{"name":"children","type":{"type":"array","items":"Category"},"default":[]},{"name":"parent","type":["null","Category"],"default":null}]}',
+        (),
+    ),
+    (
         "shipping/v1/address.proto",
         "PROTOBUF",
         'syntax = "proto3";\n\n// Shared address type, imported by shipment.proto.\npackage shipping.v1;\n\n// A postal address.\nmessage Address {\n  string street = 1;\n  string city = 2;\n  // ISO 3166-1 alpha-2.\n  string country = 3;\n}\n',

@@ -665,11 +665,14 @@ class Order(_h_Event):
 
     SCHEMA_FORMAT = "AVRO"
     FULL_NAME = "com.example.shop.Order"
-    SCHEMA = '{"type":"record","name":"Order","namespace":"com.example.shop","doc":"An order placed in the shop.","fields":[{"name":"id","type":{"type":"string","logicalType":"uuid"}},{"name":"total","type":"com.example.common.Money"},{"name":"status","type":{"type":"enum","name":"Status","symbols":["NEW","PAID","None","class"],"doc":"Lifecycle of an order."},"default":"NEW"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"Line","fields":[{"name":"sku","type":"string"},{"name":"quantity","type":"int","default":1},{"name":"unit_price","type":"com.example.common.Money"}]}},"default":[]},{"name":"class","type":"string","doc":"A Python keyword as a field name."},{"name":"from","type":["null","string"],"default":null},{"name":"encode","type":"boolean","default":false,"doc":"Clashes with the contract method."},{"name":"to_dict","type":"float","default":0.5},{"name":"ref","type":["null","string","long"],"default":null},{"name":"payment","type":[{"type":"record","name":"Card","fields":[{"name":"last4","type":"string"},{"name":"hash","type":{"type":"fixed","name":"Md5","size":16}}]},{"type":"record","name":"Transfer","fields":[{"name":"iban","type":"string"},{"name":"raw","type":"bytes","default":"\\u0000ÿ"}]}]},{"name":"tags","type":{"type":"map","values":"string"},"default":{"source":"web"}},{"name":"scores","type":{"type":"map","values":{"type":"array","items":"double"}},"default":{}},{"name":"gift","type":["null","com.example.common.Money"],"default":null},{"name":"checksum","type":"Md5"},{"name":"priority","type":"long","default":-1},{"name":"Transfer","type":["null","Transfer"],"default":null,"doc":"Named like a class of its module."},{"name":"giftNote","type":"string","default":""}]}'
-    READER_SCHEMA = '{"type":"record","name":"com.example.shop.Order","doc":"An order placed in the shop.","fields":[{"name":"id","type":{"type":"string","logicalType":"uuid"}},{"name":"total","type":{"type":"record","name":"com.example.common.Money","doc":"An amount of money.\\nDocs may hold \\"\\"\\"quotes\\"\\"\\", back\\\\slashes and a trailing quote\\"","fields":[{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":12,"scale":2},"doc":"Exact amount; two decimal places."},{"name":"currency","type":{"type":"enum","name":"com.example.common.Currency","symbols":["EUR","USD","GBP"],"default":"EUR"},"default":"EUR"}]}},{"name":"status","type":{"type":"enum","name":"com.example.shop.Status","symbols":["NEW","PAID","None","class"],"doc":"Lifecycle of an order."},"default":"NEW"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"com.example.shop.Line","fields":[{"name":"sku","type":"string"},{"name":"quantity","type":"int","default":1},{"name":"unit_price","type":"com.example.common.Money"}]}},"default":[]},{"name":"class","type":"string","doc":"A Python keyword as a field name."},{"name":"from","type":["null","string"],"default":null},{"name":"encode","type":"boolean","default":false,"doc":"Clashes with the contract method."},{"name":"to_dict","type":"float","default":0.5},{"name":"ref","type":["null","string","long"],"default":null},{"name":"payment","type":[{"type":"record","name":"com.example.shop.Card","fields":[{"name":"last4","type":"string"},{"name":"hash","type":{"type":"fixed","name":"com.example.shop.Md5","size":16}}]},{"type":"record","name":"com.example.shop.Transfer","fields":[{"name":"iban","type":"string"},{"name":"raw","type":"bytes","default":"\\u0000ÿ"}]}]},{"name":"tags","type":{"type":"map","values":"string"},"default":{"source":"web"}},{"name":"scores","type":{"type":"map","values":{"type":"array","items":"double"}},"default":{}},{"name":"gift","type":["null","com.example.common.Money"],"default":null},{"name":"checksum","type":"com.example.shop.Md5"},{"name":"priority","type":"long","default":-1},{"name":"Transfer","type":["null","com.example.shop.Transfer"],"default":null,"doc":"Named like a class of its module."},{"name":"giftNote","type":"string","default":""}]}'
-    FINGERPRINT = "5ede56c3d36b50c62a9ff768d2fd09c94d8e391e836aa6d1aa9972af111219cf"
+    SCHEMA = '{"type":"record","name":"Order","namespace":"com.example.shop","doc":"An order placed in the shop.","fields":[{"name":"id","type":{"type":"string","logicalType":"uuid"}},{"name":"total","type":"com.example.common.Money"},{"name":"status","type":{"type":"enum","name":"Status","symbols":["NEW","PAID","None","class"],"doc":"Lifecycle of an order."},"default":"NEW"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"Line","fields":[{"name":"sku","type":"string"},{"name":"quantity","type":"int","default":1},{"name":"unit_price","type":"com.example.common.Money"}]}},"default":[]},{"name":"class","type":"string","doc":"A Python keyword as a field name."},{"name":"from","type":["null","string"],"default":null},{"name":"encode","type":"boolean","default":false,"doc":"Clashes with the contract method."},{"name":"to_dict","type":"float","default":0.5},{"name":"ref","type":["null","string","long"],"default":null},{"name":"payment","type":[{"type":"record","name":"Card","fields":[{"name":"last4","type":"string"},{"name":"hash","type":{"type":"fixed","name":"Md5","size":16}}]},{"type":"record","name":"Transfer","fields":[{"name":"iban","type":"string"},{"name":"raw","type":"bytes","default":"\\u0000ÿ"}]}]},{"name":"tags","type":{"type":"map","values":"string"},"default":{"source":"web"}},{"name":"scores","type":{"type":"map","values":{"type":"array","items":"double"}},"default":{}},{"name":"gift","type":["null","com.example.common.Money"],"default":null},{"name":"checksum","type":"Md5"},{"name":"priority","type":"long","default":-1},{"name":"Category","type":["null","Category"],"default":null,"doc":"Named like a class of its module."},{"name":"giftNote","type":"string","default":""}]}'
+    READER_SCHEMA = '{"type":"record","name":"com.example.shop.Order","doc":"An order placed in the shop.","fields":[{"name":"id","type":{"type":"string","logicalType":"uuid"}},{"name":"total","type":{"type":"record","name":"com.example.common.Money","doc":"An amount of money.\\nDocs may hold \\"\\"\\"quotes\\"\\"\\", back\\\\slashes and a trailing quote\\"","fields":[{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":12,"scale":2},"doc":"Exact amount; two decimal places."},{"name":"currency","type":{"type":"enum","name":"com.example.common.Currency","symbols":["EUR","USD","GBP"],"default":"EUR"},"default":"EUR"}]}},{"name":"status","type":{"type":"enum","name":"com.example.shop.Status","symbols":["NEW","PAID","None","class"],"doc":"Lifecycle of an order."},"default":"NEW"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"com.example.shop.Line","fields":[{"name":"sku","type":"string"},{"name":"quantity","type":"int","default":1},{"name":"unit_price","type":"com.example.common.Money"}]}},"default":[]},{"name":"class","type":"string","doc":"A Python keyword as a field name."},{"name":"from","type":["null","string"],"default":null},{"name":"encode","type":"boolean","default":false,"doc":"Clashes with the contract method."},{"name":"to_dict","type":"float","default":0.5},{"name":"ref","type":["null","string","long"],"default":null},{"name":"payment","type":[{"type":"record","name":"com.example.shop.Card","fields":[{"name":"last4","type":"string"},{"name":"hash","type":{"type":"fixed","name":"com.example.shop.Md5","size":16}}]},{"type":"record","name":"com.example.shop.Transfer","fields":[{"name":"iban","type":"string"},{"name":"raw","type":"bytes","default":"\\u0000ÿ"}]}]},{"name":"tags","type":{"type":"map","values":"string"},"default":{"source":"web"}},{"name":"scores","type":{"type":"map","values":{"type":"array","items":"double"}},"default":{}},{"name":"gift","type":["null","com.example.common.Money"],"default":null},{"name":"checksum","type":"com.example.shop.Md5"},{"name":"priority","type":"long","default":-1},{"name":"Category","type":["null",{"type":"record","name":"com.example.shop.Category","doc":"A recursive tree of categories.","fields":[{"name":"name","type":"string"},{"name":"children","type":{"type":"array","items":"com.example.shop.Category"},"default":[]},{"name":"parent","type":["null","com.example.shop.Category"],"default":null}]}],"default":null,"doc":"Named like a class of its module."},{"name":"giftNote","type":"string","default":""}]}'
+    FINGERPRINT = "e5ccd1022b1cbc2125e1225e85311e97a5f5191709093d4951760de7bff0a828"
     BINDINGS = ()
-    REFERENCES = (("com.example.common.Money", "com.example.common.Money"),)
+    REFERENCES = (
+        ("com.example.common.Money", "com.example.common.Money"),
+        ("com.example.shop.Category", "com.example.shop.Category"),
+    )
 
     id: _h_uuid.UUID
 
@@ -703,7 +706,7 @@ class Order(_h_Event):
 
     priority: int = -1
 
-    Transfer: Transfer | None = None
+    Category: Category | None = None
     """Named like a class of its module."""
 
     giftNote: str = ""
@@ -722,13 +725,13 @@ class Order(_h_Event):
             encode_: bool = False,
             to_dict_: float = 0.5,
             ref: str | int | None = None,
-            payment: Card | _h_T_Transfer,
+            payment: Card | Transfer,
             tags: dict[str, str] = _h_chk.MISSING,
             scores: dict[str, list[float]] = _h_chk.MISSING,
             gift: _h_m_com_example_common.Money | None = None,
             checksum: bytes,
             priority: int = -1,
-            Transfer: _h_T_Transfer | None = None,
+            Category: _h_T_Category | None = None,
             giftNote: str = "",
         ) -> None: ...
 
@@ -752,7 +755,7 @@ class Order(_h_Event):
             gift=None,
             checksum=_h_chk.MISSING,
             priority=-1,
-            Transfer=None,
+            Category=None,
             giftNote="",
             **_h_unknown,
         ):
@@ -776,7 +779,7 @@ class Order(_h_Event):
                 gift,
                 checksum,
                 priority,
-                Transfer,
+                Category,
                 giftNote,
             )
 
@@ -865,9 +868,9 @@ class Order(_h_Event):
             raise _h_chk.invalid("Order", "checksum", "bytes of length 16", _h_a13)
         if not (type(_h_a14) is int and -9223372036854775808 <= _h_a14 <= 9223372036854775807):
             raise _h_chk.invalid("Order", "priority", "long (int)", _h_a14)
-        if not ((_h_a15 is None) or isinstance(_h_a15, Transfer)):
+        if not ((_h_a15 is None) or isinstance(_h_a15, Category)):
             raise _h_chk.invalid(
-                "Order", "Transfer", "null (None) | com.example.shop.Transfer", _h_a15
+                "Order", "Category", "null (None) | com.example.shop.Category", _h_a15
             )
         if type(_h_a16) is not str:
             raise _h_chk.invalid("Order", "giftNote", "string (str)", _h_a16)
@@ -1008,11 +1011,11 @@ class Order(_h_Event):
             out.append(_h_l << 1)
         else:
             _h_bin.write_long(out, _h_l)
-        if self.Transfer is None:
+        if self.Category is None:
             out.append(0)
         else:
             out.append(2)
-            self.Transfer._h_enc(out)
+            self.Category._h_enc(out)
         _h_b = self.giftNote.encode()
         _h_l = len(_h_b)
         if _h_l < 64:
@@ -1202,7 +1205,7 @@ class Order(_h_Event):
             pos += 1
         else:
             _h_f14, pos = _h_bin.read_long(data, pos)
-        _h_f15: Transfer | None
+        _h_f15: Category | None
         _h_u50 = data[pos]
         if _h_u50 < 128 and not _h_u50 & 1:
             _h_u50 >>= 1
@@ -1212,7 +1215,7 @@ class Order(_h_Event):
         if _h_u50 == 0:
             _h_f15 = None
         elif _h_u50 == 1:
-            _h_f15, pos = Transfer._h_read(data, pos)
+            _h_f15, pos = Category._h_read(data, pos)
         else:
             raise ValueError(f"union index {_h_u50} is out of range")
         _h_len = data[pos]
@@ -1284,8 +1287,8 @@ class Order(_h_Event):
             ),
             "checksum": self.checksum,
             "priority": self.priority,
-            "Transfer": (
-                self.Transfer.to_dict() if isinstance(self.Transfer, Transfer) else self.Transfer
+            "Category": (
+                self.Category.to_dict() if isinstance(self.Category, Category) else self.Category
             ),
             "giftNote": self.giftNote,
         }
@@ -1367,14 +1370,14 @@ class Order(_h_Event):
                     (
                         (
                             None
-                            if mapping["Transfer"] is None
+                            if mapping["Category"] is None
                             else (
-                                mapping["Transfer"]
-                                if isinstance(mapping["Transfer"], Transfer)
-                                else Transfer.from_dict(mapping["Transfer"])
+                                mapping["Category"]
+                                if isinstance(mapping["Category"], Category)
+                                else Category.from_dict(mapping["Category"])
                             )
                         )
-                        if "Transfer" in mapping
+                        if "Category" in mapping
                         else None
                     ),
                     mapping.get("giftNote", ""),
@@ -1482,15 +1485,15 @@ class Order(_h_Event):
         if "priority" in m:
             with _h_chk.converting("Order", "priority"):
                 kw["priority"] = m["priority"]
-        if "Transfer" in m:
-            with _h_chk.converting("Order", "Transfer"):
-                kw["Transfer"] = (
+        if "Category" in m:
+            with _h_chk.converting("Order", "Category"):
+                kw["Category"] = (
                     None
-                    if m["Transfer"] is None
+                    if m["Category"] is None
                     else (
-                        m["Transfer"]
-                        if isinstance(m["Transfer"], Transfer)
-                        else Transfer.from_dict(m["Transfer"])
+                        m["Category"]
+                        if isinstance(m["Category"], Category)
+                        else Category.from_dict(m["Category"])
                     )
                 )
         if "giftNote" in m:
@@ -1517,7 +1520,7 @@ _h_wire_Order: frozenset[str] = frozenset(
         "gift",
         "checksum",
         "priority",
-        "Transfer",
+        "Category",
         "giftNote",
     )
 )
@@ -1538,7 +1541,7 @@ _h_args_Order: tuple[str, ...] = (
     "gift",
     "checksum",
     "priority",
-    "Transfer",
+    "Category",
     "giftNote",
 )
 #: Order's slot setters, which its frozen ``__setattr__`` does not intercept.
@@ -2156,4 +2159,4 @@ _h_init_Transfer = Transfer._h_init
 
 
 if _h_typing.TYPE_CHECKING:
-    _h_T_Transfer = Transfer
+    _h_T_Category = Category
