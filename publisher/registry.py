@@ -37,6 +37,7 @@ from publisher.errors import (
     SchemaNotRegisteredError,
 )
 from publisher.event import Event
+from publisher.references import referenced_class
 from publisher.subjects import subject_for
 from publisher.urls import URLError, parse_url, redact_text
 
@@ -51,6 +52,9 @@ _BOUNDED_RETRIES: dict[str, Any] = {
     "retries.wait.ms": 200,
     "retries.max.wait.ms": 1000,
 }
+
+#: References nested deeper than this are a cycle or a mistake, not a schema to register.
+_MAX_REFERENCE_DEPTH = 32
 
 #: Registry error codes meaning "no such subject/version/schema" (Confluent's REST API).
 _NOT_FOUND_CODES = {40401, 40402, 40403}
@@ -139,12 +143,25 @@ class SchemaResolver:
     def _where(self) -> str:
         return redact_text(self._url) if self._url else "the Schema Registry"
 
-    def _schema(self, cls: type[Event]) -> Schema:
+    def _schema(self, cls: type[Event], depth: int = 0) -> Schema:
         refs = []
         for name, subject in cls.REFERENCES:
+            if self.auto_register:
+                self._register_reference(cls, name, subject, depth)
             latest = self.client.get_latest_version(subject)
             refs.append(SchemaReference(name, subject, latest.version))
         return Schema(cls.SCHEMA, cls.SCHEMA_FORMAT, refs)
+
+    def _register_reference(self, cls: type[Event], name: str, subject: str, depth: int) -> None:
+        """Register what a reference points at (its own references first), for auto_register."""
+        target = referenced_class(cls, name)
+        if target is None or depth > _MAX_REFERENCE_DEPTH:
+            raise SchemaNotRegisteredError(
+                f"{cls.FULL_NAME} references {name!r} (subject {subject!r}), and auto_register "
+                "cannot find the generated class for it in the same package; import the whole "
+                "generated package, or run `herald register`"
+            )
+        self.client.register_schema(subject, self._schema(target, depth + 1))
 
     def cached(self, cls: type[Event], subject: str) -> int | None:
         """The cached id, or None when it was never resolved."""
@@ -181,10 +198,15 @@ class SchemaResolver:
             return int(self.client.lookup_schema(subject, schema).schema_id)
         except SchemaRegistryError as exc:
             if exc.error_code in _NOT_FOUND_CODES or exc.http_status_code == 404:
+                remedy = (
+                    ""
+                    if self.auto_register
+                    else " (or pass auto_register=True for local development)"
+                )
                 raise SchemaNotRegisteredError(
-                    f"schema of {cls.FULL_NAME} ({cls.__name__}) is not registered under subject "
-                    f"{subject!r} at {self._where()}; run `herald register` in CI (or pass "
-                    f"auto_register=True for local development). Registry said: {exc.error_message}"
+                    f"schema of {cls.FULL_NAME} ({cls.__name__}) or one it references is not "
+                    f"registered under subject {subject!r} at {self._where()}; run "
+                    f"`herald register` in CI{remedy}. Registry said: {exc.error_message}"
                 ) from None
             raise RegistryUnavailableError(
                 f"{self._where()} refused schema of {cls.FULL_NAME} under subject {subject!r}: "
