@@ -31,6 +31,8 @@ RULE_STALE = "ALLOW_STALE"
 #: Rules of ``herald check`` itself that an entry may name, beside the offline engine's.
 REGISTRY_RULES = ("REGISTRY_INCOMPATIBLE",)
 _KEYS = ("rule", "schema", "path", "reason", "expires")
+#: The reason given to a summary finding allowed because every break beside it was.
+SUMMARY_REASON = "every break it explains is allowed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +205,7 @@ class Approvals:
         ):
             return result
         return [
-            replace(f, severity=Severity.ALLOWED, reason="every break it explains is allowed")
+            replace(f, severity=Severity.ALLOWED, reason=SUMMARY_REASON)
             if f.rule == summary_rule and f.severity is Severity.ERROR
             else f
             for f in result

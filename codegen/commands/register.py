@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from codegen.allow import SUMMARY_REASON, Approvals
+from codegen.catalog import Catalog
 from codegen.commands.options import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -13,11 +15,37 @@ from codegen.commands.options import (
     registry_option,
     schemas_option,
 )
-from codegen.config import load_project
+from codegen.config import HeraldConfig, load_project
+from codegen.findings import Severity
 from codegen.progress import Progress, quiet_option
 from codegen.registry import connect, flatten, plan_subjects
+from codegen.registry.check import RULE_INCOMPATIBLE, Checker
+from codegen.registry.client import Registry
+from codegen.registry.plan import SubjectPlan
 from codegen.registry.register import Outcome, Registrar
 from codegen.report import ReportFormat, render
+
+
+class _BreakApprover:
+    """Whether ``[[allow]]`` approves every break of a subject, decided as ``herald check`` does."""
+
+    def __init__(
+        self, config: HeraldConfig, catalog: Catalog, registry: Registry, versions: dict[str, int]
+    ) -> None:
+        self.allow = config.allow
+        self.checker = Checker(registry, catalog, concurrency=1)
+        # References resolve to the versions the registrar has registered so far.
+        self.checker.versions = versions
+
+    def __call__(self, plan: SubjectPlan) -> str | None:
+        """The approving entries' reasons, or None when some break is not approved."""
+        verdict = self.checker.check(plan)
+        approvals = Approvals(self.allow, aliases={plan.subject: {plan.full_name}})
+        findings = approvals.apply(verdict.findings, summary_rule=RULE_INCOMPATIBLE)
+        if verdict.status != "incompatible" or any(f.severity is Severity.ERROR for f in findings):
+            return None
+        reasons = {f.reason for f in findings if f.reason and f.reason != SUMMARY_REASON}
+        return "; ".join(sorted(reasons))
 
 
 @click.command("register")
@@ -61,6 +89,8 @@ def register(
         registrar = Registrar(
             registry, catalog, concurrency=config.registry.concurrency, dry_run=dry_run
         )
+        if config.allow:
+            registrar.approve = _BreakApprover(config, catalog, registry, registrar.versions)
         result = registrar.run(waves, show)
     output = render(result.findings, fmt, suite="herald register")
     if output and (fmt != "text" or result.findings):

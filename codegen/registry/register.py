@@ -8,6 +8,8 @@ wave not yet started are skipped, and the outcome lists what was registered and 
 A registry that stops answering stops the run the same way: every worker gives up before its
 next call, so the run ends within about one call's timeout of the first failure, and a
 subject whose register call was in flight is reported as "outcome unknown".
+A refusal of a break that ``[[allow]]`` approves (the ``approve`` callback says why) is not
+final: the subject is registered at level NONE, and its level is put back at once.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from codegen.catalog import Catalog
+from codegen.catalog import Catalog, RegistryForm
 from codegen.errors import RegistryError
 from codegen.findings import Finding, Location, Severity
 from codegen.registry.client import Registry, RegistryCallError
@@ -82,12 +84,20 @@ class Registrar:
     """Registers subjects against one registry, sharing reference versions across waves."""
 
     def __init__(
-        self, registry: Registry, catalog: Catalog, *, concurrency: int, dry_run: bool = False
+        self,
+        registry: Registry,
+        catalog: Catalog,
+        *,
+        concurrency: int,
+        dry_run: bool = False,
+        approve: Callable[[SubjectPlan], str | None] | None = None,
     ) -> None:
         self.registry = registry
         self.catalog = catalog
         self.concurrency = concurrency
         self.dry_run = dry_run
+        #: The reason an approved break of this subject may be registered, or None.
+        self.approve = approve
         self.versions: dict[str, int] = {}
         self._stopped = threading.Event()
         self._lock = threading.Lock()
@@ -210,7 +220,15 @@ class Registrar:
         self._go_on()
         with self._lock:
             self._sent.add(plan.subject)
-        schema_id = self.registry.register(plan.subject, form, contract)
+        detail = ""
+        try:
+            schema_id = self.registry.register(plan.subject, form, contract)
+        except RegistryCallError as exc:
+            reason = self.approve(plan) if exc.refused and self.approve else None
+            if reason is None:
+                raise
+            schema_id = self._register_approved(plan, form, contract)
+            detail = f"allowed: {reason}"
         with self._lock:
             self._sent.discard(plan.subject)
         try:
@@ -225,7 +243,27 @@ class Registrar:
             self._remember(plan.subject, version)
         if found is not None and version == found.version:
             return Outcome(plan.subject, "up to date", version, schema_id, level_set)
-        return Outcome(plan.subject, "registered", version, schema_id, level_set)
+        return Outcome(plan.subject, "registered", version, schema_id, level_set, detail)
+
+    def _register_approved(
+        self, plan: SubjectPlan, form: RegistryForm, contract: Contract | None
+    ) -> int:
+        """Register an approved break at level NONE, then restore the subject's level."""
+        level = plan.level or self.registry.effective_level(plan.subject)
+        self.registry.set_level(plan.subject, "NONE")
+        try:
+            return self.registry.register(plan.subject, form, contract)
+        except RegistryCallError as exc:
+            # Apicurio applies its global level to a subject whose own level is NONE.
+            raise RegistryCallError(
+                exc.status,
+                exc.code,
+                f"{exc.registry_message} (refused even at level NONE, set for this break that "
+                f"[[allow]] approves; the level is back at {level})",
+                plan.subject,
+            ) from None
+        finally:
+            self.registry.set_level(plan.subject, level)
 
     def _check_kept(
         self,

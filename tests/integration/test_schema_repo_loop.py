@@ -4,7 +4,8 @@
 pull-request and main-branch steps of the shipped GitHub workflow run as written (each ``run:``
 in order, with the variables GitHub sets); the wheel goes into a fresh venv with the runtime
 only; a service script publishes typed events and reads them back. Then a breaking change fails
-the pull-request steps with annotations, and an ``[[allow]]`` entry with a reason lets it pass.
+the pull-request steps with annotations, an ``[[allow]]`` entry with a reason lets it pass, and
+once merged the main-branch steps register it.
 """
 
 from __future__ import annotations
@@ -221,3 +222,16 @@ def test_the_loop_from_init_to_a_service_then_a_break_and_its_approval(
     assert code == 0, out
     assert "allowed: billing reads total_cents as text from now on" in out
     assert f"{orders}-value: allowed" in out
+
+    # Merged, the main-branch steps register the approved break at level NONE and put the level
+    # back. Apicurio still refuses it: it applies its global level to a subject at NONE
+    # (Confluent's registry does not), so the run says so, and the level is back at BACKWARD.
+    repo.run("git", "checkout", "-q", "main")
+    repo.run("git", "merge", "-q", "--ff-only", "breaking")
+    code, out = repo.job("main")
+    assert code == 1
+    assert f"{orders}-value: refused" in out
+    assert "refused even at level NONE, set for this break that [[allow]] approves" in out
+    assert "the level is back at BACKWARD" in out
+    after = repo.run("herald", "check").stdout
+    assert f"{orders}-value: allowed (BACKWARD, against version 1" in after

@@ -207,3 +207,33 @@ def test_check_transitive_tests_every_version_and_none_tests_nothing() -> None:
     assert by_subject["com.acme.orders.Currency"].versions == (1, 2, 3)
     assert by_subject["com.acme.orders.LineItem"].versions == ()
     assert ("test", "com.acme.orders.LineItem") not in memory.calls
+
+
+class NoneAllowsRegistry(MemoryRegistry):
+    """Refuses ``refuse`` subjects unless their own level is NONE, as Confluent's registry does."""
+
+    def register(self, subject: str, form: RegistryForm, contract: object = None) -> int:
+        if self.levels.get(subject) == "NONE":
+            self.calls.append(("register", subject))
+            self.store.setdefault(subject, []).append(form)
+            return 100 + len(self.store[subject])
+        return super().register(subject, form, contract)
+
+
+@pytest.mark.parametrize("reason", ["price is a string now", None])
+def test_an_approved_break_registers_at_none_and_restores_the_level(reason: str | None) -> None:
+    memory = NoneAllowsRegistry(refuse={"orders-value"})
+    config, catalog = _example()
+    registrar = Registrar(cast(Registry, memory), catalog, concurrency=1)
+    registrar.approve = lambda plan: reason if plan.subject == "orders-value" else None
+    outcomes: list[Outcome] = []
+    registrar.run(plan_subjects(config, catalog), outcomes.append)
+    order = next(o for o in outcomes if o.subject == "orders-value")
+    if reason is None:
+        assert order.action == "refused"
+        assert "orders-value" not in memory.store
+        return
+    assert order.action == "registered"
+    assert order.line().endswith(f"- allowed: {reason}")
+    assert memory.levels["orders-value"] == "BACKWARD"
+    assert memory.calls.count(("set_level", "orders-value")) >= 2
