@@ -62,8 +62,9 @@ ci-lint: $(ACTIONLINT)
 test: install lint type ci-lint asyncapi-validator
 	$(STACK) $(TEST_STACK) run -- $(BIN)/pytest -q -p no:cacheprovider tests $(PYTEST_ARGS)
 
+# BROKERS=3: a cluster of three KRaft nodes; REGISTRY_AUTH=1: the registry requires basic auth.
 stack-up: install
-	$(STACK) up
+	$(STACK) up $(if $(BROKERS),--brokers $(BROKERS)) $(if $(filter 1,$(REGISTRY_AUTH)),--registry-auth)
 
 stack-down: install
 	$(STACK) down

@@ -1,15 +1,22 @@
-"""The real local stack: an Apache Kafka broker (KRaft) and Apicurio Registry, on 127.0.0.1.
+"""The real local stack: Apache Kafka (KRaft, one node or a cluster of three) and Apicurio Registry.
 
 Used three ways: ``make stack-up`` / ``make stack-down`` (``python dev/stack/stack.py up``),
-the integration tests' session fixture (``Stack(state_dir).up()``), and fault tests, which
-need to SIGKILL the broker and restart it on the same log dir, or stop the registry.
+the integration tests' session fixtures (``Stack(state_dir).up()``), and fault tests, which
+SIGKILL or SIGTERM a node and restart it on the same log dir, or stop the registry.
 
 Flow: ``fetch`` runs ``mvn`` against ``dev/stack/pom.xml`` (Kafka + log binding) and
 ``dependency:copy`` (Apicurio's fast-jar tarball) into ``dev/stack/.cache``; ``up`` picks free
-ports, formats KRaft storage, starts both JVMs in their own process groups with capped heaps,
-waits for real readiness (a metadata request answers; ``GET /subjects`` answers), sets the
-registry's global compatibility to BACKWARD, and writes ``<state>/env``. Every process is
-recorded by PID in ``<state>/<name>.pid`` and stopped by that PID.
+ports, generates the stack's secrets and a CA plus a broker certificate (``openssl``), formats
+KRaft storage of every node (SCRAM users included), starts the JVMs in their own process groups
+with capped heaps, waits for real readiness (every node is in the metadata; ``GET /subjects``
+answers), sets the registry's global compatibility to BACKWARD, and writes ``<state>/env``.
+Every process is recorded by PID in ``<state>/<name>.pid`` (nodes: ``kafka-<i>.pid``) and
+stopped by that PID.
+
+Every node listens on PLAINTEXT (also between brokers), SASL_PLAINTEXT and SASL_SSL (both with
+SCRAM-SHA-256 and PLAIN), all on 127.0.0.1. With ``registry_auth`` (``--registry-auth``) the
+registry requires HTTP basic auth from an embedded user; by default it is open, as most local
+registries are.
 
 When ``KAFKA_BOOTSTRAP_SERVERS`` and ``SCHEMA_REGISTRY_URL`` are both set, nothing is fetched
 or started: those services are used as they are.
@@ -22,6 +29,7 @@ import base64
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -34,6 +42,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -44,33 +53,54 @@ KAFKA_VERSION = "4.1.1"
 APICURIO_VERSION = "3.0.9"
 CCOMPAT_PATH = "/apis/ccompat/v7"
 
-#: Heaps sized so both JVMs fit with room to spare on a 2-core, 24 GiB machine.
+#: Heaps sized so the JVMs fit with room to spare on a 2-core, 24 GiB machine: one node gets
+#: more, each node of a cluster less, so three nodes and the registry stay under 2 GiB of heap.
 KAFKA_HEAP = ("-Xms256m", "-Xmx768m")
+CLUSTER_NODE_HEAP = ("-Xms128m", "-Xmx384m")
 REGISTRY_HEAP = ("-Xms128m", "-Xmx512m")
 READY_TIMEOUT_S = 120.0
 
+#: The SASL user of every node (SCRAM credentials written at format time, PLAIN in the JAAS
+#: config) and the registry's basic-auth user; their passwords are generated per stack.
+SASL_USER = "herald"
+REGISTRY_USER = "herald"
+SASL_MECHANISMS = ("SCRAM-SHA-256", "PLAIN")
+
+#: Replication of a cluster: internal topics on every node, writes need two in sync.
+CLUSTER_REPLICATION = {"replicas": 3, "min_isr": 2}
+
 BROKER_PROPERTIES = """\
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:{controller_port}
+node.id={node_id}
+controller.quorum.voters={voters}
 listeners={listeners}
 advertised.listeners={advertised}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map={protocol_map}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,\
+SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT
 log.dirs={log_dir}
 num.partitions=1
 auto.create.topics.enable=true
-offsets.topic.replication.factor=1
+default.replication.factor={replicas}
+min.insync.replicas={min_isr}
+offsets.topic.replication.factor={replicas}
 offsets.topic.num.partitions=4
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+transaction.state.log.replication.factor={replicas}
+transaction.state.log.min.isr={min_isr}
 transaction.state.log.num.partitions=4
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+share.coordinator.state.topic.replication.factor={replicas}
+share.coordinator.state.topic.min.isr={min_isr}
 group.initial.rebalance.delay.ms=0
 transaction.abort.timed.out.transaction.cleanup.interval.ms=5000
-{extra}"""
+broker.heartbeat.interval.ms=1000
+broker.session.timeout.ms=6000
+sasl.enabled.mechanisms={mechanisms}
+ssl.keystore.type=PKCS12
+ssl.keystore.location={keystore}
+ssl.keystore.password={keystore_password}
+ssl.key.password={keystore_password}
+{jaas}{extra}"""
 
 LOG4J2_PROPERTIES = """\
 status = warn
@@ -83,6 +113,17 @@ rootLogger.level = INFO
 rootLogger.appenderRef.file.ref = file
 logger.kafka.name = org.apache.kafka
 logger.kafka.level = WARN
+"""
+
+#: Quarkus settings that turn on basic auth from an embedded user in the released registry jar
+#: (its quarkus-elytron-security-properties-file extension is built in). Apicurio then refuses
+#: every API request without valid credentials with 401.
+REGISTRY_AUTH_PROPERTIES = """\
+quarkus.http.auth.basic=true
+quarkus.security.users.embedded.enabled=true
+quarkus.security.users.embedded.plain-text=true
+quarkus.security.users.embedded.users.{user}={password}
+quarkus.security.users.embedded.roles.{user}=sr-admin
 """
 
 
@@ -282,45 +323,202 @@ class Process:
         return None
 
 
+def _openssl(log: Path, *args: str) -> None:
+    if shutil.which("openssl") is None:
+        raise StackError("openssl is not on PATH: install it to generate the stack's certificates")
+    _run_logged(["openssl", *args], log, f"openssl {args[0]} (certificates for SASL_SSL)")
+
+
+def make_certificates(tls: Path, keystore_password: str, log: Path) -> None:
+    """A CA and a broker certificate for 127.0.0.1 and localhost, plus a PKCS12 keystore."""
+    tls.mkdir(parents=True, exist_ok=True)
+    if (tls / "broker.p12").exists():
+        return
+    ca_key, ca, key, csr, cert = (tls / n for n in ("ca.key", "ca.pem", "b.key", "b.csr", "b.pem"))
+    _openssl(
+        log,
+        *("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30"),
+        *("-subj", "/CN=herald local stack CA", "-keyout", str(ca_key), "-out", str(ca)),
+        *("-addext", "basicConstraints=critical,CA:TRUE"),
+        *("-addext", "keyUsage=critical,keyCertSign,cRLSign"),
+    )
+    _openssl(
+        log,
+        *("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost"),
+        *("-keyout", str(key), "-out", str(csr)),
+    )
+    extensions = tls / "broker.ext"
+    extensions.write_text(
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+        "keyUsage=critical,digitalSignature,keyEncipherment\n"
+        "extendedKeyUsage=serverAuth\n"
+    )
+    _openssl(
+        log,
+        *("x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key)),
+        *("-CAcreateserial", "-days", "30", "-extfile", str(extensions), "-out", str(cert)),
+    )
+    _openssl(
+        log,
+        *("pkcs12", "-export", "-in", str(cert), "-inkey", str(key), "-certfile", str(ca)),
+        *("-name", "broker", "-out", str(tls / "broker.p12")),
+        *("-passout", f"file:{_secret_file(tls / 'keystore.pass', keystore_password)}"),
+    )
+    (tls / "keystore.pass").unlink()
+    for private in (ca_key, key, csr):
+        private.unlink()
+
+
+def _secret_file(path: Path, text: str) -> Path:
+    """Write a secret readable by its owner only (never on a command line)."""
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(text)
+    return path
+
+
+def _jaas(password: str) -> str:
+    """Per-listener JAAS lines: SCRAM users come from metadata, the PLAIN user is listed here."""
+    lines = []
+    for listener in ("sasl_plaintext", "sasl_ssl"):
+        lines.append(
+            f"listener.name.{listener}.scram-sha-256.sasl.jaas.config="
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;\n"
+        )
+        lines.append(
+            f"listener.name.{listener}.plain.sasl.jaas.config="
+            "org.apache.kafka.common.security.plain.PlainLoginModule required "
+            f'user_{SASL_USER}="{password}";\n'
+        )
+    return "".join(lines)
+
+
 @dataclass
 class Stack:
-    """The broker and registry of one state dir: ports, PIDs, logs and data live there."""
+    """The Kafka nodes and the registry of one state dir: ports, PIDs, secrets, logs and data.
+
+    ``brokers`` is how many nodes a new stack gets (1, or 3 for a cluster with a controller
+    quorum of 3); an existing state dir keeps the count it was created with.
+    """
 
     state: Path = DEFAULT_STATE
-    #: Extra broker properties (e.g. a SASL listener) appended to server.properties.
+    #: Extra broker properties appended to every node's server.properties.
     broker_extra: dict[str, str] = field(default_factory=dict)
+    brokers: int | None = None
+    #: Start the registry with basic auth required (user :data:`REGISTRY_USER`).
+    registry_auth: bool = False
 
     def __post_init__(self) -> None:
         self.state = self.state.resolve()
+        recorded = self._recorded_ports()
+        if recorded is not None:
+            count = len(recorded["nodes"])
+            if self.brokers not in (None, count):
+                raise StackError(
+                    f"{self.state} holds a {count}-node stack, not {self.brokers}; run "
+                    f"`stack.py --state {self.state} down` first to start a different one"
+                )
+            self.brokers = count
+        elif self.brokers is None:
+            self.brokers = 1
+        if self.brokers not in (1, 3):
+            raise StackError(f"--brokers must be 1 or 3, got {self.brokers}")
+
+    # -- layout --------------------------------------------------------------------------------
+
+    @property
+    def node_ids(self) -> range:
+        """Node ids 1..N, which are also the KRaft node.id and the PID file suffix."""
+        return range(1, (self.brokers or 1) + 1)
+
+    def node(self, i: int) -> Process:
+        """Node ``i``'s JVM (broker and controller)."""
+        if i not in self.node_ids:
+            raise StackError(f"no node {i} in {self.state}: nodes are {list(self.node_ids)}")
+        return Process(f"kafka-{i}", self.state / f"kafka-{i}.pid", self.logs / f"kafka-{i}.out")
 
     @property
     def kafka(self) -> Process:
-        """The broker+controller JVM."""
-        return Process("kafka", self.state / "kafka.pid", self.state / "logs" / "kafka.out")
+        """Node 1, the only node of a single-node stack."""
+        return self.node(1)
 
     @property
     def registry(self) -> Process:
         """The Apicurio Registry JVM."""
-        logs = self.state / "logs"
-        return Process("registry", self.state / "registry.pid", logs / "registry.out")
+        return Process("registry", self.state / "registry.pid", self.logs / "registry.out")
+
+    @property
+    def logs(self) -> Path:
+        """Where every process logs."""
+        return self.state / "logs"
 
     @property
     def env_file(self) -> Path:
         """KEY=value lines that the Makefile and the tests read."""
         return self.state / "env"
 
-    def _ports(self) -> dict[str, int]:
+    @property
+    def ca_location(self) -> Path:
+        """The CA certificate that signed every node's SASL_SSL certificate."""
+        return self.state / "tls" / "ca.pem"
+
+    def _recorded_ports(self) -> dict[str, Any] | None:
         ports_file = self.state / "ports.json"
-        if ports_file.exists():
-            return {k: int(v) for k, v in json.loads(ports_file.read_text()).items()}
-        ports = {"broker": _free_port(), "controller": _free_port(), "registry": _free_port()}
-        ports_file.write_text(json.dumps(ports))
+        if not ports_file.exists():
+            return None
+        recorded: dict[str, Any] = json.loads(ports_file.read_text())
+        return recorded if "nodes" in recorded else None
+
+    def _ports(self) -> dict[str, Any]:
+        recorded = self._recorded_ports()
+        if recorded is not None:
+            return recorded
+        nodes = [
+            {name: _free_port() for name in ("broker", "controller", "sasl", "ssl")}
+            for _ in self.node_ids
+        ]
+        ports = {"nodes": nodes, "registry": _free_port()}
+        self.state.mkdir(parents=True, exist_ok=True)
+        (self.state / "ports.json").write_text(json.dumps(ports))
         return ports
+
+    def _secrets(self) -> dict[str, str]:
+        path = self.state / "secrets.json"
+        if path.exists():
+            return dict(json.loads(path.read_text()))
+        made = {name: secrets.token_hex(16) for name in ("sasl", "registry", "keystore")}
+        self.state.mkdir(parents=True, exist_ok=True)
+        _secret_file(path, json.dumps(made))
+        return made
+
+    def _servers(self, listener: str, nodes: range | None = None) -> str:
+        ports = self._ports()["nodes"]
+        return ",".join(f"127.0.0.1:{ports[i - 1][listener]}" for i in nodes or self.node_ids)
 
     @property
     def bootstrap_servers(self) -> str:
-        """The broker's PLAINTEXT listener."""
-        return f"127.0.0.1:{self._ports()['broker']}"
+        """Every node's PLAINTEXT listener."""
+        return self._servers("broker")
+
+    @property
+    def sasl_bootstrap_servers(self) -> str:
+        """Every node's SASL_PLAINTEXT listener (SCRAM-SHA-256 or PLAIN)."""
+        return self._servers("sasl")
+
+    @property
+    def ssl_bootstrap_servers(self) -> str:
+        """Every node's SASL_SSL listener (TLS with :attr:`ca_location`, then SASL)."""
+        return self._servers("ssl")
+
+    @property
+    def sasl_password(self) -> str:
+        """The SASL user's password (both mechanisms)."""
+        return self._secrets()["sasl"]
+
+    @property
+    def registry_password(self) -> str:
+        """The registry's basic-auth password for :data:`REGISTRY_USER`."""
+        return self._secrets()["registry"]
 
     @property
     def registry_base(self) -> str:
@@ -332,49 +530,87 @@ class Stack:
         """The Confluent-compatible API, which confluent-kafka's client talks to."""
         return self.registry_base + CCOMPAT_PATH
 
-    def up(self) -> None:
-        """Fetch if needed, start whatever is not running, wait until both are ready."""
+    def environment(self) -> dict[str, str]:
+        """The variables written to ``<state>/env``: addresses, the SASL user and the CA."""
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
+            "KAFKA_SASL_BOOTSTRAP_SERVERS": self.sasl_bootstrap_servers,
+            "KAFKA_SSL_BOOTSTRAP_SERVERS": self.ssl_bootstrap_servers,
+            "KAFKA_SASL_MECHANISM": SASL_MECHANISMS[0],
+            "KAFKA_SASL_USERNAME": SASL_USER,
+            "KAFKA_SASL_PASSWORD": self.sasl_password,
+            "KAFKA_SSL_CA_LOCATION": str(self.ca_location),
+            "SCHEMA_REGISTRY_URL": self.registry_url,
+            **(
+                {"SCHEMA_REGISTRY_USERNAME": REGISTRY_USER}
+                | {"SCHEMA_REGISTRY_PASSWORD": self.registry_password}
+                if self.registry_auth
+                else {}
+            ),
+        }
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def up(self, *, registry: bool = True) -> None:
+        """Fetch if needed, start whatever is not running, wait until everything is ready."""
         self.state.mkdir(parents=True, exist_ok=True)
-        fetch(self.state / "logs")
+        fetch(self.logs)
         self.start_kafka()
-        self.start_registry()
+        if registry:
+            self.start_registry()
         self.wait_kafka()
-        self.wait_registry()
-        self.configure_registry()
-        self.env_file.write_text(
-            f"KAFKA_BOOTSTRAP_SERVERS={self.bootstrap_servers}\n"
-            f"SCHEMA_REGISTRY_URL={self.registry_url}\n"
-        )
+        if registry:
+            self.wait_registry()
+            self.configure_registry()
+        text = "".join(f"{k}={v}\n" for k, v in self.environment().items())
+        _secret_file(self.env_file, text)
 
     def down(self) -> None:
-        """Stop both processes by PID and remove the env file; data dirs are removed too."""
+        """Stop every process by PID; the env file, data dirs, ports and secrets go too."""
         self.registry.stop()
-        self.kafka.stop()
+        for i in self.node_ids:
+            self.node(i).stop()
         self.env_file.unlink(missing_ok=True)
-        shutil.rmtree(self.state / "kafka-data", ignore_errors=True)
-        (self.state / "ports.json").unlink(missing_ok=True)
+        for i in self.node_ids:
+            shutil.rmtree(self.state / f"kafka-{i}", ignore_errors=True)
+        shutil.rmtree(self.state / "tls", ignore_errors=True)
+        for name in ("ports.json", "secrets.json", "registry.properties", "cluster-id"):
+            (self.state / name).unlink(missing_ok=True)
 
     # -- Kafka ---------------------------------------------------------------------------------
 
-    def _write_kafka_config(self) -> Path:
-        ports = self._ports()
-        listeners = (
-            f"PLAINTEXT://127.0.0.1:{ports['broker']},CONTROLLER://127.0.0.1:{ports['controller']}"
+    def _replication(self) -> dict[str, int]:
+        return CLUSTER_REPLICATION if self.brokers == 3 else {"replicas": 1, "min_isr": 1}
+
+    def _write_kafka_config(self, i: int = 1) -> Path:
+        nodes = self._ports()["nodes"]
+        mine = nodes[i - 1]
+        voters = ",".join(f"{n}@127.0.0.1:{nodes[n - 1]['controller']}" for n in self.node_ids)
+        advertised = (
+            f"PLAINTEXT://127.0.0.1:{mine['broker']},"
+            f"SASL_PLAINTEXT://127.0.0.1:{mine['sasl']},SASL_SSL://127.0.0.1:{mine['ssl']}"
         )
         extra = "".join(f"{k}={v}\n" for k, v in sorted(self.broker_extra.items()))
-        conf = self.state / "server.properties"
-        conf.write_text(
-            BROKER_PROPERTIES.format(
-                controller_port=ports["controller"],
-                listeners=listeners,
-                advertised=f"PLAINTEXT://127.0.0.1:{ports['broker']}",
-                protocol_map="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                log_dir=self.state / "kafka-data",
-                extra=extra,
-            )
+        secret = self._secrets()
+        home = self.state / f"kafka-{i}"
+        home.mkdir(parents=True, exist_ok=True)
+        conf = home / "server.properties"
+        text = BROKER_PROPERTIES.format(
+            node_id=i,
+            voters=voters,
+            listeners=f"{advertised},CONTROLLER://127.0.0.1:{mine['controller']}",
+            advertised=advertised,
+            log_dir=home / "data",
+            mechanisms=",".join(SASL_MECHANISMS),
+            keystore=self.state / "tls" / "broker.p12",
+            keystore_password=secret["keystore"],
+            jaas=_jaas(secret["sasl"]),
+            extra=extra,
+            **self._replication(),
         )
-        (self.state / "log4j2.properties").write_text(
-            LOG4J2_PROPERTIES.format(log_file=self.state / "logs" / "kafka-server.log")
+        _secret_file(conf, text)
+        (home / "log4j2.properties").write_text(
+            LOG4J2_PROPERTIES.format(log_file=self.logs / f"kafka-{i}-server.log")
         )
         return conf
 
@@ -384,12 +620,12 @@ class Stack:
             raise StackError("java is not on PATH: install Java 17 to run the local stack")
         return [java, *args]
 
-    def _kafka_cmd(self, main: str, *args: str) -> list[str]:
+    def _kafka_cmd(self, i: int, main: str, *args: str) -> list[str]:
         return self._java(
-            *KAFKA_HEAP,
+            *(KAFKA_HEAP if self.brokers == 1 else CLUSTER_NODE_HEAP),
             "-XX:+UseG1GC",
             "-Djava.awt.headless=true",
-            f"-Dlog4j2.configurationFile={self.state / 'log4j2.properties'}",
+            f"-Dlog4j2.configurationFile={self.state / f'kafka-{i}' / 'log4j2.properties'}",
             f"-Dherald.stack={self.state}",
             "-cp",
             str(kafka_home() / "libs" / "*"),
@@ -397,69 +633,124 @@ class Stack:
             *args,
         )
 
-    def start_kafka(self) -> None:
-        """Format storage on first start, then start the broker on the same log dir."""
-        if self.kafka.pid() is not None:
+    def _cluster_id(self) -> str:
+        path = self.state / "cluster-id"
+        if not path.exists():
+            path.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
+        return path.read_text().strip()
+
+    def start_broker(self, i: int) -> None:
+        """Start node ``i`` unless it runs; its storage (SCRAM user included) is formatted once."""
+        if self.node(i).pid() is not None:
             return
-        conf = self._write_kafka_config()
-        data = self.state / "kafka-data"
-        if not (data / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-            fmt = ("format", f"--cluster-id={cluster_id}", "--config", str(conf))
+        make_certificates(self.state / "tls", self._secrets()["keystore"], self.logs / "tls.log")
+        conf = self._write_kafka_config(i)
+        if not (self.state / f"kafka-{i}" / "data" / "meta.properties").exists():
+            scram = f"{SASL_MECHANISMS[0]}=[name={SASL_USER},password={self.sasl_password}]"
+            fmt = ("format", f"--cluster-id={self._cluster_id()}", "--config", str(conf))
             _run_logged(
-                self._kafka_cmd("kafka.tools.StorageTool", *fmt),
-                self.state / "logs" / "kafka-format.log",
-                "formatting KRaft storage",
+                # The SCRAM credential travels as an argument to this short-lived formatter only.
+                self._kafka_cmd(i, "kafka.tools.StorageTool", *fmt, "--add-scram", scram),
+                self.logs / f"kafka-{i}-format.log",
+                f"formatting KRaft storage of node {i}",
             )
-        self.kafka.start(self._kafka_cmd("kafka.Kafka", str(conf)), cwd=self.state)
+        self.node(i).start(self._kafka_cmd(i, "kafka.Kafka", str(conf)), cwd=self.state)
+
+    def start_kafka(self) -> None:
+        """Start every node that is not running (all at once: they need each other's votes)."""
+        for i in self.node_ids:
+            self.start_broker(i)
+
+    def kill_broker(self, i: int) -> None:
+        """SIGKILL node ``i`` (a crash); :meth:`restart_broker` brings it back on its log dir."""
+        self.node(i).kill()
+
+    def stop_broker(self, i: int, timeout: float = 60.0) -> None:
+        """SIGTERM node ``i``: a controlled shutdown that first moves its leaderships away."""
+        self.node(i).stop(timeout)
+
+    def restart_broker(self, i: int, timeout: float = READY_TIMEOUT_S) -> None:
+        """Start node ``i`` again on its ports and log dir; wait until it is in the metadata."""
+        self.start_broker(i)
+        self.wait_kafka(timeout, nodes=[i])
 
     def kill_kafka(self) -> None:
-        """SIGKILL the broker (a crash); :meth:`restart_kafka` brings it back on its log dir."""
-        self.kafka.kill()
+        """SIGKILL node 1 (a crash); :meth:`restart_kafka` brings it back on its log dir."""
+        self.kill_broker(1)
 
     def restart_kafka(self) -> None:
-        """Start the broker again on the same ports and log dir, and wait until it answers."""
-        self.start_kafka()
-        self.wait_kafka()
+        """Start node 1 again on the same ports and log dir, and wait until it answers."""
+        self.restart_broker(1)
 
-    def wait_kafka(self, timeout: float = READY_TIMEOUT_S) -> None:
-        """Wait until a metadata request to the broker succeeds."""
+    def admin(self) -> Any:
+        """An AdminClient on every node's PLAINTEXT listener."""
         from confluent_kafka.admin import AdminClient
 
+        return AdminClient({"bootstrap.servers": self.bootstrap_servers, "log_level": 0})
+
+    def leader_of(self, topic: str, partition: int, timeout: float = 10.0) -> int:
+        """The node id leading ``topic``'s ``partition`` now (-1 while it has none)."""
+        md = self.admin().list_topics(topic, timeout=timeout)
+        return int(md.topics[topic].partitions[partition].leader)
+
+    def in_sync(self, topic: str, timeout: float = 10.0) -> bool:
+        """True when every partition of ``topic`` has every node in its ISR."""
+        md = self.admin().list_topics(topic, timeout=timeout)
+        partitions = md.topics[topic].partitions.values()
+        return bool(partitions) and all(len(p.isrs) == self.brokers for p in partitions)
+
+    def wait_kafka(self, timeout: float = READY_TIMEOUT_S, nodes: list[int] | None = None) -> None:
+        """Wait until a metadata request lists ``nodes`` (default: all) as live brokers."""
+        wanted = set(nodes or self.node_ids)
         deadline = time.monotonic() + timeout
-        admin = AdminClient({"bootstrap.servers": self.bootstrap_servers, "log_level": 0})
+        admin = self.admin()
         last = ""
         while time.monotonic() < deadline:
-            if self.kafka.pid() is None:
-                raise StackError(
-                    f"the Kafka broker exited during start-up; log: {self.kafka.log} and "
-                    f"{self.state / 'logs' / 'kafka-server.log'}\n{_tail(self.kafka.log)}"
-                )
+            for i in wanted:
+                if self.node(i).pid() is None:
+                    log = self.logs / f"kafka-{i}-server.log"
+                    raise StackError(
+                        f"Kafka node {i} exited during start-up; log: {self.node(i).log} and "
+                        f"{log}\n{_tail(self.node(i).log)}\n{_tail(log)}"
+                    )
             try:
                 md = admin.list_topics(timeout=2)
-                if md.brokers:
+                live = set(md.brokers)
+                if wanted <= live:
                     return
+                last = f"live nodes {sorted(live)}"
             except Exception as exc:  # any client error means "not ready yet"
                 last = str(exc)
             time.sleep(0.3)
         raise StackError(
-            f"the Kafka broker at {self.bootstrap_servers} did not answer a metadata request "
-            f"within {timeout:.0f}s ({last}); log: {self.state / 'logs' / 'kafka-server.log'}"
+            f"Kafka at {self.bootstrap_servers} did not list nodes {sorted(wanted)} within "
+            f"{timeout:.0f}s ({last}); logs: {self.logs}/kafka-<i>-server.log"
         )
 
     # -- Registry ------------------------------------------------------------------------------
 
     def start_registry(self) -> None:
-        """Start Apicurio in memory (H2) on 127.0.0.1 at the chosen port."""
+        """Start Apicurio in memory (H2) on 127.0.0.1 at the chosen port, with basic auth."""
         if self.registry.pid() is not None:
             return
         port = self._ports()["registry"]
+        auth: list[str] = []
+        if self.registry_auth:
+            properties = _secret_file(
+                self.state / "registry.properties",
+                REGISTRY_AUTH_PROPERTIES.format(
+                    user=REGISTRY_USER, password=self.registry_password
+                ),
+            )
+            # The password stays in a file of the state dir, off the command line.
+            auth.append(f"-Dquarkus.config.locations={properties.as_uri()}")
         cmd = self._java(
             *REGISTRY_HEAP,
             "-XX:+UseSerialGC",
             "-Djava.awt.headless=true",
             "-Dquarkus.http.host=127.0.0.1",
             f"-Dquarkus.http.port={port}",
+            *auth,
             "-Dquarkus.log.level=WARN",
             '-Dquarkus.log.category."io.apicurio".level=INFO',
             f"-Dherald.stack={self.state}",
@@ -476,6 +767,9 @@ class Stack:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(url, data=data, method=method)
         req.add_header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        if self.registry_auth:
+            pair = f"{REGISTRY_USER}:{self.registry_password}".encode()
+            req.add_header("Authorization", "Basic " + base64.b64encode(pair).decode())
         with urllib.request.urlopen(req, timeout=5) as resp:
             return bytes(resp.read())
 
@@ -508,10 +802,16 @@ class Stack:
 
     def status(self) -> dict[str, object]:
         """PIDs, RSS and addresses, for `stack.py status` and the closing figures."""
+        nodes = {
+            f"kafka-{i}": {"pid": self.node(i).pid(), "rss_kib": self.node(i).rss_kib()}
+            for i in self.node_ids
+        }
+        running = any(self.node(i).pid() for i in self.node_ids)
         return {
-            "kafka": {"pid": self.kafka.pid(), "rss_kib": self.kafka.rss_kib()},
+            **nodes,
+            "kafka": nodes["kafka-1"],
             "registry": {"pid": self.registry.pid(), "rss_kib": self.registry.rss_kib()},
-            "bootstrap_servers": self.bootstrap_servers if self.kafka.pid() else None,
+            "bootstrap_servers": self.bootstrap_servers if running else None,
             "registry_url": self.registry_url if self.registry.pid() else None,
         }
 
@@ -540,11 +840,7 @@ def run_with_stack(stack: Stack, cmd: list[str]) -> int:
             stack.down()
             raise
         print(f"stack: ready in {time.monotonic() - began:.1f}s", flush=True)
-        env.update(
-            KAFKA_BOOTSTRAP_SERVERS=stack.bootstrap_servers,
-            SCHEMA_REGISTRY_URL=stack.registry_url,
-            HERALD_STACK_DIR=str(stack.state),
-        )
+        env.update(stack.environment(), HERALD_STACK_DIR=str(stack.state))
     try:
         return subprocess.call(cmd, env=env)
     finally:
@@ -553,18 +849,39 @@ def run_with_stack(stack: Stack, cmd: list[str]) -> int:
             print("stack: stopped", flush=True)
 
 
+def _report_up(stack: Stack, took: float) -> None:
+    nodes = "a node" if stack.brokers == 1 else f"a cluster of {stack.brokers} nodes"
+    print(f"stack: Kafka {KAFKA_VERSION}, {nodes}, at {stack.bootstrap_servers}")
+    print(f"stack: SASL_PLAINTEXT at {stack.sasl_bootstrap_servers}")
+    print(f"stack: SASL_SSL at {stack.ssl_bootstrap_servers} (CA {stack.ca_location})")
+    print(f"stack: Apicurio Registry {APICURIO_VERSION} at {stack.registry_url}")
+    print(f"stack: ready in {took:.1f}s; connection info and credentials in {stack.env_file}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """``up`` / ``down`` / ``status`` / ``fetch`` / ``run -- CMD`` for the Makefile."""
     parser = argparse.ArgumentParser(prog="dev/stack/stack.py", description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=["up", "down", "status", "fetch", "run"])
     parser.add_argument("--state", type=Path, default=DEFAULT_STATE, help="state dir (.stack)")
+    parser.add_argument(
+        "--brokers",
+        type=int,
+        choices=[1, 3],
+        default=None,
+        help="Kafka nodes of a new stack: 1 (default) or 3, each a broker and a controller",
+    )
+    parser.add_argument(
+        "--registry-auth",
+        action="store_true",
+        help="a new registry requires HTTP basic auth (credentials in <state>/env)",
+    )
     parser.add_argument("cmd", nargs="*", help="for run: the command to run with the stack up")
     args = parser.parse_args(argv)
-    stack = Stack(args.state)
+    if args.command == "run" and not args.cmd:
+        parser.error("run needs a command: stack.py run -- pytest ...")
     try:
+        stack = Stack(args.state, brokers=args.brokers, registry_auth=args.registry_auth)
         if args.command == "run":
-            if not args.cmd:
-                parser.error("run needs a command: stack.py run -- pytest ...")
             return run_with_stack(stack, args.cmd)
         if args.command == "fetch":
             fetch(args.state / "logs")
@@ -574,10 +891,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             started = time.monotonic()
             stack.up()
-            took = time.monotonic() - started
-            print(f"stack: Kafka {KAFKA_VERSION} at {stack.bootstrap_servers}")
-            print(f"stack: Apicurio Registry {APICURIO_VERSION} at {stack.registry_url}")
-            print(f"stack: ready in {took:.1f}s; connection info in {stack.env_file}")
+            _report_up(stack, time.monotonic() - started)
         elif args.command == "down":
             stack.down()
             print("stack: stopped")
