@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from publisher.credentials import SecretSettings
 from publisher.errors import PublisherConfigError
 
 Preset = Literal["safe", "throughput", "low_latency"]
@@ -198,9 +199,10 @@ def _env_number(env: Mapping[str, str], name: str, default: float) -> float:
         raise PublisherConfigError(f"{name} must be a number, got {raw!r}") from None
 
 
-def kafka_settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
-    """The librdkafka keys the ``HERALD_*`` variables set (security, ``HERALD_KAFKA_<KEY>``)."""
-    kafka: dict[str, Any] = {}
+def kafka_settings_from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The librdkafka settings the ``HERALD_*`` variables give (security ones included)."""
+    env = os.environ if env is None else env
+    kafka: dict[str, Any] = SecretSettings()
     for name, key in _KAFKA_ENV_KEYS.items():
         if env.get(name):
             kafka[key] = env[name]
@@ -220,7 +222,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> EnvSettings:
             "(for the local stack: set -a; . .stack/env; set +a)"
         )
     kafka = kafka_settings_from_env(env)
-    registry: dict[str, Any] = {}
+    registry: dict[str, Any] = SecretSettings()
     if env.get("HERALD_REGISTRY_USER_INFO"):
         registry["basic.auth.user.info"] = env["HERALD_REGISTRY_USER_INFO"]
     if env.get("HERALD_REGISTRY_TIMEOUT_S", "").strip():

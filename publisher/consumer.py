@@ -32,7 +32,9 @@ from publisher.codec.avro_schema import AvroNode, SchemaTextError, parse_schema
 from publisher.codec.proto_names import message_names
 from publisher.codec.resolution import Refusal, resolve
 from publisher.contracts import applying, check_policy, decide, deserializer_for
+from publisher.credentials import SecretSettings, authentication_error, is_authentication_failure
 from publisher.errors import (
+    AuthenticationError,
     EventDecodeError,
     PublisherConfigError,
     PublisherError,
@@ -299,7 +301,11 @@ class TypedConsumer:
             **dict(config or {}),
         }
         settings.setdefault("logger", kafka_logger())
-        self.consumer = Consumer(settings)
+        #: Set when the broker refuses the SASL credentials; poll raises it from then on.
+        self.auth_failure: AuthenticationError | None = None
+        self._their_error_cb = settings.pop("error_cb", None)
+        self._settings = SecretSettings(settings)
+        self.consumer = Consumer({**settings, "error_cb": self._on_error})
         #: Records read before an error raised; the next poll() or take() returns them first.
         self._kept: deque[TypedMessage] = deque()
         #: Raw records fetched in the same batch after one that raised; decoded next time.
@@ -309,6 +315,12 @@ class TypedConsumer:
         traced = consume_tracing(tracing, group_id)
         if traced is not None:
             self._typed = traced.wrap(self._typed)  # type: ignore[method-assign,assignment]
+
+    def _on_error(self, err: Any) -> None:
+        if self.auth_failure is None and is_authentication_failure(err):
+            self.auth_failure = authentication_error(err, self._settings)
+        if self._their_error_cb is not None:
+            self._their_error_cb(err)
 
     def _typed(self, msg: Any) -> TypedMessage | None:
         """One raw record as a TypedMessage; None when it went to the error policy."""
@@ -337,16 +349,27 @@ class TypedConsumer:
             timestamp=msg.timestamp()[1],
         )
 
+    def _refused(self) -> None:
+        """Raise the broker's refusal of the credentials, once one was reported."""
+        if self.auth_failure is not None:
+            raise self.auth_failure
+
     def poll(self, timeout: float = 1.0) -> TypedMessage | None:
-        """Return the next record decoded, or None when nothing came within ``timeout``."""
+        """Return the next record decoded, or None when nothing came within ``timeout``.
+
+        Raises :class:`~publisher.errors.AuthenticationError` once the broker refused the
+        credentials, instead of returning None until the caller gives up.
+        """
         if self._kept:
             return self._kept.popleft()
+        self._refused()
         deadline = time.monotonic() + timeout
         while True:
             if self._unread:
                 msg = self._unread.popleft()
             else:
                 msg = self.consumer.poll(max(deadline - time.monotonic(), 0.0))
+                self._refused()
             if msg is None:
                 return None
             typed = self._typed(msg)
@@ -390,7 +413,10 @@ class TypedConsumer:
         """Raw records left unread by an earlier error first, else a batch from librdkafka."""
         if self._unread:
             return [self._unread.popleft() for _ in range(min(count, len(self._unread)))]
-        return list(self.consumer.consume(count, timeout))
+        self._refused()
+        batch = list(self.consumer.consume(count, timeout))
+        self._refused()
+        return batch
 
     def commit(self, asynchronous: bool = False) -> None:
         """Commit the current positions (outside a transaction)."""

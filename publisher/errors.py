@@ -109,6 +109,18 @@ class ProducerFenced(TransactionError):  # noqa: N818 - Kafka's own name for the
     """A newer producer with the same transactional_id took over; this one can never send again."""
 
 
+class AuthenticationError(PublisherError):
+    """The broker refused the client's SASL credentials; every pending delivery fails with this.
+
+    librdkafka would retry until ``message.timeout.ms``; the publisher stops at the first
+    refusal instead, so a wrong password shows within seconds. ``kafka_error`` has the details.
+    """
+
+    def __init__(self, message: str, *, kafka_error: Any = None) -> None:
+        super().__init__(message)
+        self.kafka_error = kafka_error
+
+
 class PublisherClosed(PublisherError):  # noqa: N818 - reads as a state, like Kafka's errors
     """The publisher was closed; build a new one to publish again."""
 

@@ -61,10 +61,13 @@ class Tally:
     callbacks never lose an increment; the value is read back from the counter's repr.
     """
 
-    __slots__ = ("_delivered", "_failed", "lock")
+    __slots__ = ("_delivered", "_failed", "cause", "lock")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        #: Set when the publisher fails every pending delivery for one reason (refused
+        #: credentials): the error those deliveries fail with, instead of librdkafka's "purged".
+        self.cause: BaseException | None = None
         self._delivered = itertools.count()
         self._failed = itertools.count()
 
@@ -189,7 +192,9 @@ class DeliveryFuture(Future[DeliveryReport]):
             self._msg = msg
             next(self._tally._delivered)
         else:
-            self._exception = DeliveryError(msg.topic() if msg is not None else "?", err)
+            cause = self._tally.cause
+            topic = msg.topic() if msg is not None else "?"
+            self._exception = cause if cause is not None else DeliveryError(topic, err)
             next(self._tally._failed)
         self._state = FINISHED
         if self._watched:
@@ -241,6 +246,7 @@ class DeliveryBatch(Future[BatchReport]):
         self._queued = 0
         self._refused: list[tuple[Any, str, bytes | None, bytes | None]] = []
         self._local: list[FailedEvent] = []
+        self._tally = tally
         self._delivered = tally._delivered.__next__
         self._failed = tally._failed.__next__
         #: The ``on_delivery`` callable of every message of the batch.
@@ -298,7 +304,8 @@ class DeliveryBatch(Future[BatchReport]):
             claim = positions.get((value, key))
             index = claim.pop(0) if claim else -1
             event = self._events[index] if index >= 0 else None
-            failed.append(FailedEvent(index, event, DeliveryError(topic, err)))
+            cause = self._tally.cause
+            failed.append(FailedEvent(index, event, cause or DeliveryError(topic, err)))
         return failed
 
     def report(self, timeout: float | None = None) -> BatchReport:

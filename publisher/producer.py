@@ -34,7 +34,9 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 from publisher import transactions
 from publisher.config import DEFAULT_MESSAGE_MAX_BYTES, producer_config, settings_from_env
 from publisher.contracts import applying, check_policy, decide, serializer_for
+from publisher.credentials import SecretSettings, authentication_error, is_authentication_failure
 from publisher.errors import (
+    AuthenticationError,
     BufferFull,
     MessageTooLarge,
     ProducerFenced,
@@ -172,11 +174,14 @@ class Publisher:
             overrides["statistics.interval.ms"] = stats_interval_ms
         settings = producer_config(preset, overrides, transactional_id=transactional_id)
         traced = publish_tracing(tracing)
-        self.config: dict[str, Any] = settings
+        #: The librdkafka settings; printing them shows ``***`` for every secret.
+        self.config: dict[str, Any] = SecretSettings(settings)
         self.client_id = str(settings.get("client.id", "rdkafka"))
         self.metrics = metrics
         self.error_handler: Callable[[KafkaError], None] | None = None
         self._fatal: KafkaError | None = None
+        #: Set when the broker first refuses the SASL credentials; later calls fail with it.
+        self._auth_failure: AuthenticationError | None = None
         librdkafka = dict(settings)
         librdkafka["error_cb"] = self._on_error
         librdkafka.setdefault("logger", kafka_logger())
@@ -248,10 +253,27 @@ class Publisher:
             self._transactional,
         )
         if self._transactional:
+            self._init_transactions(init_timeout)
+
+    def _init_transactions(self, timeout: float) -> None:
+        """init_transactions in one-second slices, so refused credentials end it within seconds.
+
+        librdkafka lets a timed-out init_transactions be called again to resume it.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
             try:
-                self._producer.init_transactions(init_timeout)
+                self._producer.init_transactions(max(0.1, min(1.0, remaining)))
+                return
             except KafkaException as exc:
+                err = exc.args[0] if exc.args else None
+                retry = isinstance(err, KafkaError) and err.code() == KafkaError._TIMED_OUT
+                if self._auth_failure is None and retry and remaining > 1.0:
+                    continue
                 self.close(0)
+                if self._auth_failure is not None:
+                    raise self._auth_failure from None
                 raise transactions.classify(exc, "init_transactions") from None
 
     # ------------------------------------------------------------------ construction helpers
@@ -297,6 +319,8 @@ class Publisher:
             self.client_id,
             err,
         )
+        if self._auth_failure is None and is_authentication_failure(err):
+            self._fail_authentication(err)
         handler = self.error_handler
         if handler is not None:
             handler(err)
@@ -311,6 +335,18 @@ class Publisher:
         if isinstance(err, KafkaError) and err.fatal() and self._fatal is None:
             self._fatal = err
             self._refusing = True
+
+    def _fail_authentication(self, err: KafkaError) -> None:
+        """Refuse further publishing and fail every queued and in-flight event with one error.
+
+        The error is set on the tally before the purge, so the delivery reports of the purged
+        events (served by the next poll) carry it instead of librdkafka's "purged".
+        """
+        failure = authentication_error(err, self.config)
+        self._auth_failure = failure
+        self.tally.cause = failure
+        self._refusing = True
+        self._producer.purge(in_queue=True, in_flight=True, blocking=False)
 
     def _tx_error(self, exc: KafkaException, operation: str) -> PublisherError:
         self._note_fatal(exc.args[0] if exc.args else None)
@@ -473,6 +509,8 @@ class Publisher:
             self._note_fatal(exc.args[0] if exc.args else None)
 
     def _refuse(self) -> PublisherError:
+        if self._auth_failure is not None:
+            return self._auth_failure
         if self._fatal is not None:
             return transactions.fatal_error(self._fatal)
         return PublisherClosed("publisher is closed; build a new Publisher to publish again")
@@ -596,7 +634,7 @@ class Publisher:
                     "backpressure_timeout, or publish less"
                 )
             self._producer.poll(min(0.05, remaining))
-            if self._closed or self._fatal is not None:
+            if self._refusing:
                 raise self._refuse()
             try:
                 self._producer.produce(topic, value, key, **kwargs)
@@ -624,7 +662,7 @@ class Publisher:
         produce_batch), it needs a dict per message, and on a full queue it refuses some
         messages yet may accept later, smaller ones, which would reorder a key's events.
         """
-        if self._closed or self._fatal is not None:
+        if self._refusing:
             raise self._refuse()
         events_list = events if isinstance(events, list) else list(events)
         batch = DeliveryBatch(events_list, self.tally)
@@ -751,7 +789,7 @@ class Publisher:
             raise PublisherConfigError(
                 "transaction() needs Publisher(..., transactional_id='<stable id per instance>')"
             )
-        if self._closed or self._fatal is not None:
+        if self._refusing:
             raise self._refuse()
         if self._in_transaction:
             raise PublisherError("a transaction is already open on this publisher; nest none")
