@@ -258,7 +258,7 @@ class Publisher:
     def _init_transactions(self, timeout: float) -> None:
         """init_transactions in one-second slices, so refused credentials end it within seconds.
 
-        librdkafka lets a timed-out init_transactions be called again to resume it.
+        librdkafka lets a timed-out or retriable init_transactions be called again to resume it.
         """
         deadline = time.monotonic() + timeout
         while True:
@@ -268,8 +268,11 @@ class Publisher:
                 return
             except KafkaException as exc:
                 err = exc.args[0] if exc.args else None
-                retry = isinstance(err, KafkaError) and err.code() == KafkaError._TIMED_OUT
-                if self._auth_failure is None and retry and remaining > 1.0:
+                timed_out = isinstance(err, KafkaError) and err.code() == KafkaError._TIMED_OUT
+                retriable = isinstance(err, KafkaError) and err.retriable()
+                if self._auth_failure is None and (timed_out or retriable) and remaining > 1.0:
+                    if not timed_out:
+                        time.sleep(0.1)  # e.g. "coordinator load in progress": ask again soon
                     continue
                 self.close(0)
                 if self._auth_failure is not None:

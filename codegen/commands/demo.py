@@ -7,7 +7,9 @@ publishes orders and payments built from realistic values; on any other catalog 
 sample events of every bound type (:mod:`codegen.samples`) and evolves the first Avro record.
 With no ``KAFKA_BOOTSTRAP_SERVERS`` it runs on librdkafka's mock cluster, and with no
 ``SCHEMA_REGISTRY_URL`` on confluent-kafka's ``mock://`` registry, and says so; setting the
-two variables is all it takes to use real ones.
+two variables is all it takes to use real ones. A secured cluster takes the publisher's
+``HERALD_SECURITY_PROTOCOL`` / ``HERALD_SASL_*`` / ``HERALD_SSL_CA_LOCATION`` variables, a
+secured registry ``HERALD_REGISTRY_USER`` and ``HERALD_REGISTRY_PASSWORD``.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ from codegen.registry import connect, plan_subjects
 from codegen.registry.register import Registrar
 from codegen.report import render
 from codegen.samples import sample_event
-from publisher import Event
+from publisher import Event, PublisherError
+from publisher.config import kafka_settings_from_env
 from publisher.consumer import TypedConsumer
 from publisher.producer import Publisher
 
@@ -208,9 +211,12 @@ def demo(config_path: str | None, events: int) -> int:
             if not batch:
                 click.echo("  no type is bound to a topic in the config: add [[bindings]]")
                 return EXIT_OK
+            kafka = {} if embedded_kafka else kafka_settings_from_env()
             return _publish_and_consume(
-                servers, registry.client, batch, check_limits=not embedded_kafka
+                servers, registry.client, batch, check_limits=not embedded_kafka, kafka=kafka
             )
+        except PublisherError as exc:
+            raise HeraldError(f"publishing or consuming the demo's events failed: {exc}") from None
         finally:
             registry.close()
 
@@ -249,7 +255,7 @@ def _workload(
 
 
 def _publish_and_consume(
-    servers: str, registry_client: Any, batch: Batch, *, check_limits: bool
+    servers: str, registry_client: Any, batch: Batch, *, check_limits: bool, kafka: dict[str, Any]
 ) -> int:
     classes = list(dict.fromkeys(type(event) for event, _ in batch))
     topics = sorted({b.topic for cls in classes for b in cls.BINDINGS})
@@ -259,6 +265,7 @@ def _publish_and_consume(
         servers,
         registry_client=registry_client,
         preset="throughput",
+        config=kafka,
         check_topic_limits=check_limits,
     ) as pub:
         pub.preload(*classes)
@@ -277,7 +284,9 @@ def _publish_and_consume(
     starts: dict[tuple[str, int], int] = {}
     for r in reports:
         starts[(r.topic, r.partition)] = min(r.offset, starts.get((r.topic, r.partition), r.offset))
-    with TypedConsumer(servers, group, classes, resolver=resolver, topics=topics) as consumer:
+    with TypedConsumer(
+        servers, group, classes, resolver=resolver, topics=topics, config=kafka
+    ) as consumer:
         consumer.consumer.unsubscribe()
         consumer.consumer.assign([TopicPartition(t, p, o) for (t, p), o in sorted(starts.items())])
         received = [m.event for m in consumer.take(wanted, timeout=60)]

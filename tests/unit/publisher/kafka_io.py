@@ -22,12 +22,16 @@ from publisher.event import Event
 
 
 def create_topic(
-    bootstrap: str, prefix: str, partitions: int = 3, config: dict[str, str] | None = None
+    bootstrap: str,
+    prefix: str,
+    partitions: int = 3,
+    config: dict[str, str] | None = None,
+    replication: int = 1,
 ) -> str:
     """Create a uniquely named topic and wait until it exists."""
     name = f"{prefix}-{uuid.uuid4().hex[:10]}"
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    futures = admin.create_topics([NewTopic(name, partitions, 1, config=config or {})])
+    futures = admin.create_topics([NewTopic(name, partitions, replication, config=config or {})])
     futures[name].result(timeout=30)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -38,9 +42,11 @@ def create_topic(
     raise AssertionError(f"topic {name} did not appear")
 
 
-def register(registry_url: str, subject: str, cls: type[Event]) -> int:
-    """Register a class's schema as CI would, returning its id."""
-    with SchemaRegistryClient({"url": registry_url}) as client:
+def register(
+    registry_url: str, subject: str, cls: type[Event], conf: dict[str, str] | None = None
+) -> int:
+    """Register a class's schema as CI would (``conf``: e.g. basic auth), returning its id."""
+    with SchemaRegistryClient({"url": registry_url, **(conf or {})}) as client:
         return int(client.register_schema(subject, Schema(cls.SCHEMA, cls.SCHEMA_FORMAT)))
 
 
