@@ -369,8 +369,8 @@ class TypedConsumer:
                 msg = self._unread.popleft()
             else:
                 msg = self.consumer.poll(max(deadline - time.monotonic(), 0.0))
-                self._refused()
             if msg is None:
+                self._refused()
                 return None
             typed = self._typed(msg)
             if typed is not None:
@@ -415,7 +415,8 @@ class TypedConsumer:
             return [self._unread.popleft() for _ in range(min(count, len(self._unread)))]
         self._refused()
         batch = list(self.consumer.consume(count, timeout))
-        self._refused()
+        if not batch:
+            self._refused()  # records already fetched are returned first
         return batch
 
     def commit(self, asynchronous: bool = False) -> None:
