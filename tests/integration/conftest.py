@@ -8,8 +8,8 @@ the stack is ours (``HERALD_STACK_DIR``), so fault tests can kill and restart th
 
 The ``cluster`` fixture is a second stack, started once for the tests that ask for it: three
 KRaft nodes and a registry that requires basic auth. It is always our own, since its tests
-kill nodes by PID, and it is stopped by PID at the end of the session. Tests add the figures
-they measured to :data:`FIGURES`; they are printed at the end of the run.
+kill nodes by PID; those tests run one after another and it is stopped by PID after the last.
+Tests add the figures they measured to :data:`FIGURES`; they are printed at the end of the run.
 """
 
 from __future__ import annotations
@@ -106,6 +106,35 @@ def _cluster_state() -> Path:
     return Path(beside).parent / "test-cluster" if beside else REPO / ".stack" / "pytest-cluster"
 
 
+#: The running cluster and how many collected tests still need it.
+_CLUSTER: dict[str, Any] = {"stack": None, "users": 0}
+
+
+def _uses_cluster(item: pytest.Item) -> bool:
+    return "cluster" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected what will not run
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the cluster's tests one after another, so it is up only while they run."""
+    users = [item for item in items if _uses_cluster(item)]
+    if users:
+        first = items.index(users[0])
+        others = [item for item in items if not _uses_cluster(item)]
+        items[:] = others[:first] + users + others[first:]
+    _CLUSTER["users"] = len(users)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Stop the cluster, by PID, right after the last test that needs it."""
+    if _uses_cluster(item):
+        _CLUSTER["users"] -= 1
+        if _CLUSTER["users"] <= 0 and _CLUSTER["stack"] is not None:
+            _CLUSTER["stack"].down()
+            _CLUSTER["stack"] = None
+
+
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Any]:
     """Three KRaft nodes (RF 3, min.insync.replicas 2) and a registry requiring basic auth."""
@@ -122,6 +151,8 @@ def cluster() -> Iterator[Any]:
             f"{'/'.join(map(str, rss))} MiB (nodes), {status['registry']['rss_kib'] // 1024} MiB "
             "(registry)"
         )
+        _CLUSTER["stack"] = own
         yield own
     finally:
+        _CLUSTER["stack"] = None
         own.down()
