@@ -15,6 +15,9 @@ import pytest
 
 from publisher.errors import BufferFull, MessageTooLarge, PublisherError
 from publisher.futures import DeliveryBatch, DeliveryFuture, Tally, detached
+from tests.unit import bad_input
+
+KIND = "failed futures (publisher)"
 
 
 class _Bulky:
@@ -28,6 +31,7 @@ def _raise_from_a_frame_holding(bulky: _Bulky, error: PublisherError) -> None:
 
 
 def test_a_failed_future_keeps_no_frames_of_the_raise() -> None:
+    bad_input.tried(KIND)
     future = DeliveryFuture.counted_by(Tally())()
     bulky = _Bulky()
     alive = weakref.ref(bulky)
@@ -44,9 +48,11 @@ def test_a_failed_future_keeps_no_frames_of_the_raise() -> None:
     assert str(kept) == "queue full"
     assert kept.__traceback__ is None
     assert alive() is None, "the future kept the raising frame's locals alive"
+    bad_input.handled(KIND)
 
 
 def test_the_twin_keeps_class_message_and_attributes_but_no_back_references() -> None:
+    bad_input.tried(KIND)
     error = MessageTooLarge("orders", 10, 5, "message.max.bytes")
     error.futures = ["x"]
     try:
@@ -64,9 +70,11 @@ def test_the_twin_keeps_class_message_and_attributes_but_no_back_references() ->
     assert twin.futures == []
     assert twin.__traceback__ is None
     assert twin.__context__ is None
+    bad_input.handled(KIND)
 
 
 def test_a_sealed_batch_reports_unsent_events_with_a_detached_error() -> None:
+    bad_input.tried(KIND)
     batch = DeliveryBatch([object(), object()], Tally())
     try:
         raise BufferFull("queue full")
@@ -75,3 +83,4 @@ def test_a_sealed_batch_reports_unsent_events_with_a_detached_error() -> None:
     report = batch.report(1)
     assert len(report.failures) == 2
     assert all(f.error.__traceback__ is None for f in report.failures)
+    bad_input.handled(KIND)

@@ -15,13 +15,16 @@ from publisher.config import settings_from_env
 from publisher.errors import PublisherConfigError, RegistryUnavailableError
 from publisher.producer import Publisher
 from publisher.registry import SchemaResolver
+from tests.unit import bad_input
 from tests.unit.publisher.events import avro_event
 from tests.unit.silent_server import silent_server
 
 MOCK = {"test.mock.num.brokers": 1}
+KIND = "silent registry or broker (publisher)"
 
 
 def test_preload_against_a_silent_registry_fails_within_the_timeout_naming_the_url() -> None:
+    bad_input.tried(KIND)
     cls = avro_event("silent-preload")
     with silent_server() as url:
         pub = Publisher(
@@ -42,9 +45,11 @@ def test_preload_against_a_silent_registry_fails_within_the_timeout_naming_the_u
     assert "s3cret" not in text
     assert "0.5 s registry timeout" in text
     assert elapsed < 10, f"gave up only after {elapsed:.1f}s"
+    bad_input.handled(KIND)
 
 
 def test_first_publish_against_a_silent_registry_fails_instead_of_blocking() -> None:
+    bad_input.tried(KIND)
     cls = avro_event("silent-publish")
     with silent_server() as url:
         pub = Publisher(
@@ -57,9 +62,11 @@ def test_first_publish_against_a_silent_registry_fails_instead_of_blocking() -> 
             assert time.monotonic() - started < 10
         finally:
             pub.close(0)
+    bad_input.handled(KIND)
 
 
 def test_threads_resolving_different_classes_do_not_queue_behind_one_lock() -> None:
+    bad_input.tried(KIND)
     classes = [avro_event(f"silent-lanes-{n}") for n in range(4)]
     errors: list[BaseException] = []
     with silent_server() as url:
@@ -84,6 +91,7 @@ def test_threads_resolving_different_classes_do_not_queue_behind_one_lock() -> N
     assert len(errors) == 4
     # One at a time, four classes would take at least 4 x (2 tries x 1 s) = 8 s.
     assert elapsed < 6, f"4 lookups took {elapsed:.1f}s: they waited on each other"
+    bad_input.handled(KIND)
 
 
 def test_the_default_timeout_bounds_every_request() -> None:
@@ -106,6 +114,7 @@ def test_registry_timeout_comes_from_the_environment() -> None:
 
 
 def test_topic_limit_lookup_is_bounded_when_the_broker_is_down() -> None:
+    bad_input.tried(KIND)
     cls = avro_event("limits-down")
     from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
@@ -125,3 +134,4 @@ def test_topic_limit_lookup_is_bounded_when_the_broker_is_down() -> None:
     finally:
         pub.close(0)
     assert elapsed < 3, f"the first publish blocked {elapsed:.1f}s on the topic-size lookup"
+    bad_input.handled(KIND)
