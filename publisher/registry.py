@@ -33,6 +33,7 @@ from confluent_kafka.schema_registry import (
 from publisher.contracts import ContractRule, rules_of
 from publisher.errors import (
     PublisherConfigError,
+    PublisherError,
     RegistryUnavailableError,
     SchemaNotRegisteredError,
 )
@@ -153,15 +154,19 @@ class SchemaResolver:
         return Schema(cls.SCHEMA, cls.SCHEMA_FORMAT, refs)
 
     def _register_reference(self, cls: type[Event], name: str, subject: str, depth: int) -> None:
-        """Register what a reference points at (its own references first), for auto_register."""
-        target = referenced_class(cls, name)
-        if target is None or depth > _MAX_REFERENCE_DEPTH:
+        """Register what a reference points at (its own references first), for auto_register.
+
+        Only event classes carry their schema text; a reference to a file whose only type is
+        an enum is looked up as it is, so it must have been registered (``herald register``).
+        """
+        if depth > _MAX_REFERENCE_DEPTH:
             raise SchemaNotRegisteredError(
-                f"{cls.FULL_NAME} references {name!r} (subject {subject!r}), and auto_register "
-                "cannot find the generated class for it in the same package; import the whole "
-                "generated package, or run `herald register`"
+                f"{cls.FULL_NAME}: references nest more than {_MAX_REFERENCE_DEPTH} deep at "
+                f"{name!r}; run `herald register`"
             )
-        self.client.register_schema(subject, self._schema(target, depth + 1))
+        target = referenced_class(cls, name)
+        if target is not None:
+            self.client.register_schema(subject, self._schema(target, depth + 1))
 
     def cached(self, cls: type[Event], subject: str) -> int | None:
         """The cached id, or None when it was never resolved."""
@@ -212,6 +217,8 @@ class SchemaResolver:
                 f"{self._where()} refused schema of {cls.FULL_NAME} under subject {subject!r}: "
                 f"HTTP {exc.http_status_code} {exc.error_message}"
             ) from None
+        except PublisherError:
+            raise
         except Exception as exc:
             raise RegistryUnavailableError(
                 f"cannot reach {self._where()} to resolve the schema id of {cls.FULL_NAME} "
