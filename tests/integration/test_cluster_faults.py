@@ -29,7 +29,9 @@ from tests.integration.conftest import FIGURES
 from tests.unit.publisher.events import AvroTestEvent, avro_event
 from tests.unit.publisher.kafka_io import create_topic, read_back, register
 
-pytestmark = pytest.mark.integration
+#: Each test bounds its own loops (up to 600 s on a loaded machine); pytest-timeout's 300 s
+#: default would cut a slow failover short and leave a node down for the next test.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 KEYS = 13
 #: How long a node may take to come back and catch up on a loaded 2-core machine.

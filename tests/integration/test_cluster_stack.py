@@ -14,6 +14,8 @@ pytestmark = pytest.mark.integration
 
 
 def test_every_node_is_listed_and_up_again_starts_the_one_that_is_down(cluster: Any) -> None:
+    cluster.start_kafka()  # a failed test before this one may have left a node down
+    cluster.wait_kafka()
     env = dict(
         line.split("=", 1) for line in cluster.env_file.read_text().splitlines() if "=" in line
     )
