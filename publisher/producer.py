@@ -243,6 +243,7 @@ class Publisher:
             # Chosen once here: an untraced publisher keeps the plain method, with no check
             # per event.
             self.publish = traced.wrap(self.publish, self._resolver)  # type: ignore[method-assign]
+            self.publish_many = traced.wrap_many(self.publish_many)  # type: ignore[method-assign]
         self._poller.start()
         _log.info(
             "publisher %s: started for %s (preset %s, idempotent %s, transactional %s)",

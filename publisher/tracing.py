@@ -13,6 +13,9 @@ looks at tracing at all. Otherwise the publisher's ``publish`` is replaced by
 3. ends the span when the broker acknowledges, from the delivery callback, adding
    ``messaging.destination.partition.id`` and ``messaging.kafka.offset``, or the error status.
 
+``publish_many`` gets one span per call (``messaging.batch.message_count``), ended when the
+whole batch has its verdict; its records carry no trace context.
+
 A :class:`~publisher.consumer.TypedConsumer` does the same with :func:`consume_tracing`: each
 record read gets a CONSUMER span ``receive <topic>`` whose parent is the context extracted from
 its headers. :func:`extract` gives that context to code that processes the record.
@@ -35,6 +38,7 @@ OPERATION_NAME = "messaging.operation.name"
 PARTITION = "messaging.destination.partition.id"
 OFFSET = "messaging.kafka.offset"
 CONSUMER_GROUP = "messaging.consumer.group.name"
+BATCH_COUNT = "messaging.batch.message_count"
 ERROR_TYPE = "error.type"
 SUBJECT = "herald.schema.subject"
 SCHEMA_ID = "herald.schema.id"
@@ -175,6 +179,48 @@ class PublishTracing:
 
             future.add_done_callback(delivered)
             return future
+
+        return traced
+
+    def wrap_many(self, publish_many: Callable[..., Any]) -> Callable[..., Any]:
+        """``publish_many`` with one producer span per call, ended when the batch settles."""
+        start, kind = self._tracer.start_span, self._kind
+        status, error_code = self._status, self._error_code
+
+        def traced(events: Any, *, keys: Any = None, topic: str | None = None) -> Any:
+            listed = events if isinstance(events, list) else list(events)
+            destination = topic or (default_topic(type(listed[0])) if listed else None) or ""
+            span = start(
+                f"send {destination}",
+                kind=kind,
+                attributes={
+                    SYSTEM: "kafka",
+                    DESTINATION: destination,
+                    OPERATION_TYPE: "send",
+                    OPERATION_NAME: "send",
+                    BATCH_COUNT: len(listed),
+                },
+            )
+            try:
+                batch = publish_many(listed, keys=keys, topic=topic)
+            except BaseException as exc:
+                span.record_exception(exc)
+                span.set_status(status(error_code, f"{type(exc).__name__}: {exc}"))
+                span.set_attribute(ERROR_TYPE, type(exc).__name__)
+                span.end()
+                raise
+
+            def settled(done: Any) -> None:
+                report = done.report(0)
+                if report.failures:
+                    span.set_status(
+                        status(error_code, f"{len(report.failures)} event(s) not delivered")
+                    )
+                    span.set_attribute(ERROR_TYPE, type(report.failures[0].error).__name__)
+                span.end()
+
+            batch.add_done_callback(settled)
+            return batch
 
         return traced
 

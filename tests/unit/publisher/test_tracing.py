@@ -158,12 +158,28 @@ def test_failures_end_the_span_with_an_error_status(
     assert [e.name for e in unknown_partition.events] == ["exception"]
 
 
+def test_publish_many_gets_one_span_for_the_batch(
+    cluster: MockKafka,
+    order_cls: type[AvroTestEvent],
+    provider: TracerProvider,
+    exporter: InMemorySpanExporter,
+) -> None:
+    events = [order_cls(order_id=str(i), amount=i, note="") for i in range(20)]
+    with _publisher(cluster, order_cls, provider) as pub:
+        assert pub.publish_many(events).result(10).delivered == 20
+    [span] = exporter.get_finished_spans()
+    assert span.name == "send traced"
+    assert (span.attributes or {})["messaging.batch.message_count"] == 20
+    assert span.status.status_code is StatusCode.UNSET
+
+
 def test_without_a_provider_or_with_tracing_off_publish_is_the_plain_method(
     cluster: MockKafka, order_cls: type[AvroTestEvent]
 ) -> None:
     for setting in (None, False):
         with _publisher(cluster, order_cls, setting) as pub:
             assert pub.publish.__func__ is Publisher.publish  # type: ignore[attr-defined]
+            assert pub.publish_many.__func__ is Publisher.publish_many  # type: ignore[attr-defined]
 
 
 def test_with_opentelemetry_absent_tracing_is_off_unless_asked_for(
