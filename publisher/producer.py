@@ -744,7 +744,9 @@ class Publisher:
 
     def __len__(self) -> int:
         """Events queued in librdkafka and not yet delivered."""
-        return len(self._producer)
+        # librdkafka counts events waiting to be served (log lines for the `logger` bridge,
+        # delivery reports) as queued; flush(0) serves those first, without waiting.
+        return int(self._producer.flush(0))
 
     def close(self, timeout: float = 30.0) -> None:
         """Flush, fail whatever could not be delivered in time, and stop the poll thread."""
