@@ -1,7 +1,7 @@
 """Transaction error handling: librdkafka's three kinds of failure, each with its own remedy.
 
 - *retriable* (``err.retriable()``): the same call may simply be repeated (commit is retried
-  a bounded number of times here);
+  here until the transaction's ``timeout`` is spent, so that timeout bounds the whole commit);
 - *abortable* (``err.txn_requires_abort()``): the transaction must be aborted; the caller may
   then run it again → :class:`~publisher.errors.TransactionError` with ``abortable=True``;
 - *fatal* (``err.fatal()``), most often fencing: a newer producer with the same
@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +27,10 @@ _FENCED_CODES = {
     KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
 }
 
-_COMMIT_RETRIES = 3
+#: A retried commit needs at least this much of the timeout left to be worth another call.
+_MIN_COMMIT_SLICE = 0.5
+#: Pause between commit attempts, so an error that comes back at once does not spin.
+_RETRY_PAUSE = 0.1
 
 
 def fatal_error(err: Any) -> PublisherError:
@@ -64,16 +68,28 @@ def classify(exc: KafkaException, operation: str) -> PublisherError:
 
 
 def commit(producer: Any, timeout: float, abort: Callable[[float], None]) -> None:
-    """Commit, retrying retriable errors; abort on abortable ones and say the caller may retry."""
-    for attempt in range(_COMMIT_RETRIES):
+    """Commit within ``timeout`` in all, retrying retriable errors; abort on abortable ones."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
         try:
-            producer.commit_transaction(timeout)
+            producer.commit_transaction(max(remaining, _MIN_COMMIT_SLICE))
             return
         except KafkaException as exc:
             err = exc.args[0] if exc.args else None
-            if isinstance(err, KafkaError) and err.retriable() and attempt + 1 < _COMMIT_RETRIES:
+            retriable = isinstance(err, KafkaError) and err.retriable()
+            if retriable and deadline - time.monotonic() > _MIN_COMMIT_SLICE + _RETRY_PAUSE:
+                time.sleep(_RETRY_PAUSE)
                 continue
             error = classify(exc, "commit_transaction")
             if isinstance(error, TransactionError) and error.abortable:
                 abort(timeout)
+            elif retriable:
+                error = TransactionError(
+                    f"commit_transaction did not finish within {timeout:g}s ({err}); its "
+                    "outcome is unknown until librdkafka completes it: close this Publisher "
+                    "and build a new one with the same transactional_id (that settles the "
+                    "transaction), then redo the work from the last committed input",
+                    kafka_error=err,
+                )
             raise error from None

@@ -22,7 +22,7 @@ import pytest
 from confluent_kafka import KafkaError, Message, TopicPartition
 
 from publisher.consumer import TypedConsumer
-from publisher.errors import DeliveryError, ProducerFenced, TransactionError
+from publisher.errors import DeliveryError, TransactionError
 from publisher.futures import DeliveryBatch
 from publisher.producer import Publisher
 from tests.integration.conftest import FIGURES
@@ -284,6 +284,12 @@ def _rewind(consumer: TypedConsumer) -> None:
         raw.seek(TopicPartition(tp.topic, tp.partition, offset))
 
 
+def _committed_count(consumer: TypedConsumer) -> int:
+    """Input records the group has committed: offsets start at 0 on every input partition."""
+    raw = consumer.consumer
+    return sum(max(tp.offset, 0) for tp in raw.committed(raw.assignment(), timeout=30))
+
+
 def test_exactly_once_consume_transform_produce_across_an_output_leader_kill(
     cluster: Any,
 ) -> None:
@@ -306,10 +312,14 @@ def test_exactly_once_consume_transform_produce_across_an_output_leader_kill(
         registry_url=cluster.registry_url,
         registry_config=_auth(cluster),
         topics=[source],
+        # The loop stops polling while a node restarts (up to RECOVERY_S) and while a commit
+        # waits for a new coordinator; the group must not drop the consumer meanwhile.
+        config={"max.poll.interval.ms": 900_000},
     )
-    pub = _publisher(cluster, transactional_id=f"eos-{uuid.uuid4().hex}")
+    transactional_id = f"eos-{uuid.uuid4().hex}"
+    pub = _publisher(cluster, transactional_id=transactional_id)
     pub.preload(Out)
-    committed = aborted = 0
+    committed = aborted = rebuilt = 0
     victim = 0
     restarted = False
     deadline = time.monotonic() + 600
@@ -335,11 +345,20 @@ def test_exactly_once_consume_transform_produce_across_an_output_leader_kill(
                             Out(order_id=str(amount), amount=amount, note="copied"), key=message.key
                         )
                     pub.send_offsets(consumer)
-            except ProducerFenced:
-                raise
-            except TransactionError:
-                aborted += 1
-                _rewind(consumer)  # the aborted batch is read and written again
+            except TransactionError as exc:
+                if exc.abortable:
+                    aborted += 1
+                else:
+                    # Fenced by the coordinator's transaction timeout, or a commit whose outcome
+                    # is unknown: a new producer with the same id settles it (Kafka's recovery).
+                    rebuilt += 1
+                    if rebuilt > 5:
+                        raise
+                    pub.close(10)
+                    pub = _publisher(cluster, transactional_id=transactional_id)
+                    pub.preload(Out)
+                    committed = _committed_count(consumer)  # the unknown commit, settled
+                _rewind(consumer)  # the failed batch is read and written again
                 continue
             committed += len(batch)
     finally:
@@ -355,7 +374,7 @@ def test_exactly_once_consume_transform_produce_across_an_output_leader_kill(
         "exactly-once copy",
         audit,
         f"; output leader node {victim} SIGKILLed and restarted; {aborted} transactions "
-        "aborted and redone",
+        f"aborted and redone; publisher rebuilt {rebuilt} times",
     )
     assert audit == {**audit, "read": INPUT, "lost": 0, "duplicated": 0, "out_of_order": 0}
     assert audit["foreign"] == 0

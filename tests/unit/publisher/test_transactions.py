@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -61,3 +62,29 @@ def test_commit_does_not_abort_a_fenced_producer() -> None:
     with pytest.raises(ProducerFenced):
         commit(producer, 1.0, aborted.append)
     assert aborted == []
+
+
+class SlowCoordinator:
+    """A commit that times out every call, each call taking the timeout it is given."""
+
+    def __init__(self) -> None:
+        self.timeouts: list[float] = []
+
+    def commit_transaction(self, timeout: float) -> None:
+        self.timeouts.append(timeout)
+        time.sleep(min(timeout, 0.3))
+        raise exc(KafkaError._TIMED_OUT, retriable=True)
+
+
+def test_the_timeout_bounds_the_whole_commit_and_the_error_says_what_to_do() -> None:
+    producer = SlowCoordinator()
+    started = time.monotonic()
+    with pytest.raises(TransactionError) as info:
+        commit(producer, 1.0, lambda t: None)
+    took = time.monotonic() - started
+    assert took < 3.0, f"a 1 s commit timeout took {took:.1f}s"
+    assert len(producer.timeouts) >= 2, "a retriable timeout is retried while time is left"
+    assert all(t <= 1.0 for t in producer.timeouts)
+    assert not info.value.abortable
+    assert "did not finish within 1s" in str(info.value)
+    assert "build a new one with the same transactional_id" in str(info.value)
