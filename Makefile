@@ -60,7 +60,7 @@ ci-lint: $(ACTIONLINT)
 
 # Lint and types first (cheap), then every test with the real stack, which is always stopped.
 test: install lint type ci-lint asyncapi-validator
-	$(STACK) $(TEST_STACK) run -- $(BIN)/pytest -q -p no:cacheprovider tests $(PYTEST_ARGS)
+	$(STACK) $(TEST_STACK) run -- $(BIN)/pytest -q -p no:cacheprovider --durations=15 tests $(PYTEST_ARGS)
 
 # BROKERS=3: a cluster of three KRaft nodes; REGISTRY_AUTH=1: the registry requires basic auth.
 stack-up: install
