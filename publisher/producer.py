@@ -33,7 +33,7 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 
 from publisher import transactions
 from publisher.config import DEFAULT_MESSAGE_MAX_BYTES, producer_config, settings_from_env
-from publisher.contracts import applying, check_policy, decide, serializer_for
+from publisher.contracts import Field, applying, check_policy, decide, serializer_for
 from publisher.credentials import SecretSettings, authentication_error, is_authentication_failure
 from publisher.errors import (
     AuthenticationError,
@@ -223,6 +223,8 @@ class Publisher:
         #: The same routes as ``_topic_routes``, by topic then class: no key tuple per publish.
         self._by_topic: dict[str, dict[type[Event], Route]] = {}
         self._key_headers: dict[tuple[type[Event], str], bytes] = {}
+        #: confluent-kafka's serializer per (key class, topic) whose key subject is delegated.
+        self._key_delegates: dict[tuple[type[Event], str], Callable[[Event, str], bytes]] = {}
         self._topic_limits: dict[str, int | None] = {}
         self._route_lock = threading.Lock()
         #: One lock per route being built, so a slow registry or broker holds up only its callers.
@@ -463,13 +465,15 @@ class Publisher:
             return route
 
     def _contract_delegate(
-        self, cls: type[Event], subject: str
+        self, cls: type[Event], subject: str, field: Field = "value"
     ) -> Callable[[Event, str], bytes] | None:
         """Read the subject's data contract; refuse, warn, or hand the subject to confluent."""
         rules = applying(self._resolver.contract(subject), "write")
         if not decide(subject, rules, self._rules, "publisher"):
             return None
-        return serializer_for(cls, self._resolver.client, self._rule_conf, subject, rules)
+        return serializer_for(
+            cls, self._resolver.client, self._rule_conf, subject, rules, field=field
+        )
 
     def _key_bytes(self, key: Any, topic: str) -> bytes | None:
         if not isinstance(key, Event):
@@ -478,12 +482,22 @@ class Publisher:
         cache_key = (cls, topic)
         head = self._key_headers.get(cache_key)
         if head is None:
-            strategy = cls.BINDINGS[0].strategy if cls.BINDINGS else "topic"
-            subject = subject_for(strategy, topic, cls.FULL_NAME, is_key=True)
-            schema_id = self._resolver.resolve(cls, subject)
-            head = header(cls.SCHEMA_FORMAT, schema_id, cls.MESSAGE_INDEXES)
-            self._key_headers[cache_key] = head
+            head = self._key_header(cls, topic)
+        if self._key_delegates and cache_key in self._key_delegates:
+            return self._key_delegates[cache_key](key, topic)
         return head + key.encode()
+
+    def _key_header(self, cls: type[Event], topic: str) -> bytes:
+        """Resolve a key class's ``<topic>-key`` subject once and apply its data contract."""
+        strategy = cls.BINDINGS[0].strategy if cls.BINDINGS else "topic"
+        subject = subject_for(strategy, topic, cls.FULL_NAME, is_key=True)
+        schema_id = self._resolver.resolve(cls, subject)
+        delegate = self._contract_delegate(cls, subject, "key")
+        if delegate is not None:
+            self._key_delegates[(cls, topic)] = delegate
+        head = header(cls.SCHEMA_FORMAT, schema_id, cls.MESSAGE_INDEXES)
+        self._key_headers[(cls, topic)] = head
+        return head
 
     def preload(self, *classes: type[Event], topics: Iterable[str] = ()) -> None:
         """Resolve schema ids (and topic limits) now, failing fast when one is not registered.
