@@ -284,7 +284,7 @@ DESERIALIZERS: dict[str, Callable[..., Decode]] = {
 }
 
 
-def _serde(
+def _bound(
     table: Mapping[str, Callable[..., Any]],
     cls: type[Event],
     client: Any,
@@ -292,21 +292,24 @@ def _serde(
     *,
     rule_conf: Mapping[str, Any] | None,
     rules: tuple[ContractRule, ...],
-) -> Any:
+    field: Field,
+) -> Callable[[Any, str], Any]:
+    """The format's confluent serde for a class, called with (data, topic) for key or value."""
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
     build = table.get(cls.SCHEMA_FORMAT)
     if build is None:
         raise DataContractError(
             f"{cls.FULL_NAME}: herald cannot delegate a {cls.SCHEMA_FORMAT} subject's data "
             f"contract; it delegates {', '.join(table)}"
         )
-    return build(cls, client, conf, dict(rule_conf or {}), rule_registry_for(client, rules))
-
-
-def _context(field: Field) -> Callable[[str], Any]:
-    from confluent_kafka.serialization import MessageField, SerializationContext
-
+    serde = build(cls, client, conf, dict(rule_conf or {}), rule_registry_for(client, rules))
     which = MessageField.KEY if field == "key" else MessageField.VALUE
-    return lambda topic: SerializationContext(topic, which)
+
+    def run(data: Any, topic: str) -> Any:
+        return serde(data, SerializationContext(topic, which))
+
+    return run
 
 
 def serializer_for(
@@ -324,13 +327,7 @@ def serializer_for(
         "use.latest.version": True,
         "subject.name.strategy": lambda _ctx, _name: subject,
     }
-    serde: Encode = _serde(SERIALIZERS, cls, client, conf, rule_conf=rule_conf, rules=rules)
-    context = _context(field)
-
-    def encode(event: Event, topic: str) -> bytes:
-        return serde(event, context(topic))
-
-    return encode
+    return _bound(SERIALIZERS, cls, client, conf, rule_conf=rule_conf, rules=rules, field=field)
 
 
 def deserializer_for(
@@ -342,12 +339,6 @@ def deserializer_for(
     *,
     field: Field = "value",
 ) -> Callable[[bytes, str], Event]:
-    """confluent-kafka's deserializer for a class (running the read rules), then the class."""
+    """confluent-kafka's deserializer for a class's key or value (running the read rules)."""
     conf = {"use.latest.version": True, "subject.name.strategy": lambda _ctx, _name: subject}
-    serde: Decode = _serde(DESERIALIZERS, cls, client, conf, rule_conf=rule_conf, rules=rules)
-    context = _context(field)
-
-    def decode(data: bytes, topic: str) -> Event:
-        return serde(data, context(topic))
-
-    return decode
+    return _bound(DESERIALIZERS, cls, client, conf, rule_conf=rule_conf, rules=rules, field=field)

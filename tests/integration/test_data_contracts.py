@@ -17,17 +17,7 @@ from typing import Any
 
 import pytest
 from confluent_kafka import Consumer
-from confluent_kafka.schema_registry import (
-    Metadata,
-    MetadataTags,
-    Rule,
-    RuleKind,
-    RuleMode,
-    RuleParams,
-    RuleSet,
-    Schema,
-    SchemaRegistryClient,
-)
+from confluent_kafka.schema_registry import Rule, RuleSet, Schema, SchemaRegistryClient
 from confluent_kafka.serialization import SerializationError
 
 from publisher.consumer import TypedConsumer
@@ -36,9 +26,15 @@ from publisher.errors import DataContractError
 from publisher.producer import Publisher
 from publisher.registry import SchemaResolver
 from tests.integration.conftest import Stack
+from tests.unit.publisher.contract_rules import (
+    CEL_POSITIVE,
+    ENCRYPT_PII,
+    SECRET,
+    card_module,
+    protobuf_registry,
+)
 from tests.unit.publisher.generated import generated_module
 from tests.unit.publisher.kafka_io import create_topic
-from tests.unit.publisher.serialized_registry import SerializedFormatRegistry
 
 pytestmark = pytest.mark.integration
 
@@ -52,44 +48,6 @@ SCHEMA = """{
   ]
 }
 """
-PROTO = """syntax = "proto3";
-
-// Contract test events.
-package com.acme.contracts.{suffix};
-
-// A card was charged.
-message CardCaptured {{
-  // Charge id.
-  string id = 1;
-  // Card number.
-  string card = 2;
-  // Minor units.
-  int32 amount = 3;
-}}
-"""
-SECRET = {"secret": "herald-test-secret"}
-CEL_POSITIVE = Rule(
-    "amount-positive",
-    None,
-    RuleKind.CONDITION,
-    RuleMode.WRITE,
-    "CEL",
-    None,
-    None,
-    "message.amount > 0",
-    None,
-    "ERROR",
-    False,
-)
-ENCRYPT_PII = Rule(
-    "encrypt-pii", None, RuleKind.TRANSFORM, RuleMode.WRITEREAD, "ENCRYPT", ["PII"],
-    RuleParams({
-        "encrypt.kek.name": "herald-kek",
-        "encrypt.kms.type": "local-kms",
-        "encrypt.kms.key.id": "herald-key",
-    }),
-    None, None, "ERROR,NONE", False,
-)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +59,8 @@ def events(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
 
 @pytest.fixture(scope="module")
 def proto_events(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    """The generated module for PROTO, in a package of its own."""
-    text = PROTO.format(suffix=f"p{uuid.uuid4().hex[:8]}")
-    return generated_module(tmp_path_factory.mktemp("proto"), {"card.proto": text}, "card")
+    """The generated module of CARD_PROTO, unique in protobuf's descriptor pool."""
+    return card_module(tmp_path_factory.mktemp("proto"))
 
 
 def _registry(cls: Any, *rules: Rule) -> Any:
@@ -141,6 +98,19 @@ def _raw_records(stack: Stack, topic: str, count: int) -> list[tuple[bytes, byte
     finally:
         consumer.close()
     return records
+
+
+def _delegating_consumer(stack: Stack, client: Any, cls: Any, topic: str) -> TypedConsumer:
+    """A typed consumer of ``topic`` from the start, running the read rules (it decrypts)."""
+    return TypedConsumer(
+        stack.bootstrap_servers,
+        uuid.uuid4().hex,
+        [cls],
+        resolver=SchemaResolver(client=client),
+        topics=[topic],
+        rules="delegate",
+        rule_conf=SECRET,
+    )
 
 
 def test_a_subject_with_rules_is_refused_by_default(stack: Stack, events: ModuleType) -> None:
@@ -190,23 +160,9 @@ def test_delegated_encryption_puts_ciphertext_on_the_topic_and_the_consumer_decr
     (value,) = _raw_values(stack, topic, 1)
     assert b"e1" in value
     assert card.encode() not in value
-    resolver = SchemaResolver(client=client)
-    with TypedConsumer(
-        stack.bootstrap_servers,
-        uuid.uuid4().hex,
-        [cls],
-        resolver=resolver,
-        topics=[topic],
-        rules="delegate",
-        rule_conf=SECRET,
-    ) as consumer:
-        got = None
-        for _ in range(60):
-            got = consumer.poll(1.0)
-            if got is not None:
-                break
-    assert got is not None
-    assert got.event == cls(id="e1", card=card, amount=7)
+    with _delegating_consumer(stack, client, cls, topic) as consumer:
+        got = consumer.take(1, timeout=60)
+    assert [m.event for m in got] == [cls(id="e1", card=card, amount=7)]
 
 
 def test_ignored_rules_publish_in_clear_with_a_warning(
@@ -227,30 +183,13 @@ def test_ignored_rules_publish_in_clear_with_a_warning(
     assert "encrypt-pii (ENCRYPT, WRITEREAD)" in record.getMessage()
 
 
-def _proto_registry(cls: Any, *rules: Rule) -> Any:
-    """v1 the schema alone, v2 the same schema with ``card`` tagged PII and the rules."""
-    client = SerializedFormatRegistry(cls)
-    client.register_schema(cls.FULL_NAME, Schema(cls.SCHEMA, "PROTOBUF"))
-    tags = MetadataTags({f"{cls.FULL_NAME}.card": ["PII"]})
-    client.register_schema(
-        cls.FULL_NAME,
-        Schema(
-            cls.SCHEMA,
-            "PROTOBUF",
-            metadata=Metadata(tags, None, None),
-            rule_set=RuleSet(None, list(rules)),
-        ),
-    )
-    return client
-
-
 # confluent-kafka 2.16's CEL executor reads FieldDescriptor.label, which protobuf 6 deprecates.
 @pytest.mark.filterwarnings("ignore:label\\(\\) is deprecated:DeprecationWarning")
 def test_a_delegated_protobuf_contract_checks_encrypts_and_is_decrypted_by_the_consumer(
     stack: Stack, proto_events: ModuleType
 ) -> None:
     cls = proto_events.CardCaptured
-    client = _proto_registry(cls, CEL_POSITIVE, ENCRYPT_PII)
+    client = protobuf_registry(cls, CEL_POSITIVE, ENCRYPT_PII)
     topic = create_topic(stack.bootstrap_servers, "contract-proto", partitions=1)
     card = "4111-1111-1111-1111"
     with Publisher(
@@ -264,15 +203,7 @@ def test_a_delegated_protobuf_contract_checks_encrypts_and_is_decrypted_by_the_c
     assert [b"p1" in v for v in values] == [True, False]
     assert not any(card.encode() in v for v in values)
     assert not any(b"p2" in v for v in values)
-    with TypedConsumer(
-        stack.bootstrap_servers,
-        uuid.uuid4().hex,
-        [cls],
-        resolver=SchemaResolver(client=client),
-        topics=[topic],
-        rules="delegate",
-        rule_conf=SECRET,
-    ) as consumer:
+    with _delegating_consumer(stack, client, cls, topic) as consumer:
         got = consumer.take(2, timeout=60)
     assert [m.event for m in got] == [
         cls(id="p1", card=card, amount=5),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,9 +16,6 @@ from confluent_kafka.schema_registry import (
     Metadata,
     MetadataTags,
     Rule,
-    RuleKind,
-    RuleMode,
-    RuleParams,
     RuleSet,
     Schema,
     SchemaRegistryClient,
@@ -28,25 +24,12 @@ from confluent_kafka.serialization import SerializationError
 
 from publisher.contracts import deserializer_for
 from publisher.errors import DataContractError
-from publisher.producer import Publisher
 from publisher.wire import header
+from tests.unit.publisher.contract_rules import SECRET, Publishers, cel, encrypt
 from tests.unit.publisher.events import AvroTestEvent, avro_event
 
-MOCK = {"test.mock.num.brokers": 1}
-SECRET = {"secret": "herald-test-secret"}
-CEL_KEY = Rule(
-    "key-has-id", None, RuleKind.CONDITION, RuleMode.WRITE, "CEL", None, None,
-    "message.order_id != ''", None, "ERROR", False,
-)  # fmt: skip
-ENCRYPT_KEY = Rule(
-    "encrypt-key", None, RuleKind.TRANSFORM, RuleMode.WRITEREAD, "ENCRYPT", ["PII"],
-    RuleParams({
-        "encrypt.kek.name": "herald-key-kek",
-        "encrypt.kms.type": "local-kms",
-        "encrypt.kms.key.id": "herald-key-key",
-    }),
-    None, None, "ERROR,NONE", False,
-)  # fmt: skip
+CEL_KEY = cel("key-has-id", "message.order_id != ''")
+ENCRYPT_KEY = encrypt("encrypt-key", "herald-key-kek")
 
 
 class Keyed:
@@ -71,30 +54,13 @@ class Keyed:
             ),
         )
 
-    def publisher(self, rules: str) -> Publisher:
-        return Publisher(
-            registry_client=self.client,
-            config=MOCK,
-            check_topic_limits=False,
-            rules=rules,
-            rule_conf=SECRET,
-        )
-
     def order(self) -> AvroTestEvent:
         return self.value(order_id="o1", amount=3, note="")
 
 
-@pytest.fixture
-def publishers() -> Iterator[list[Publisher]]:
-    made: list[Publisher] = []
-    yield made
-    for publisher in made:
-        publisher.close(5)
-
-
-def test_a_key_subject_with_rules_is_refused_by_default(publishers: list[Publisher]) -> None:
+def test_a_key_subject_with_rules_is_refused_by_default(publishers: Publishers) -> None:
     keyed = Keyed(CEL_KEY)
-    publishers.append(pub := keyed.publisher("refuse"))
+    pub = publishers.open(keyed.client, "refuse")
     key = keyed.key(order_id="k1", amount=0, note="")
     with pytest.raises(DataContractError) as refused:
         pub.publish(keyed.order(), key=key)
@@ -106,9 +72,9 @@ def test_a_key_subject_with_rules_is_refused_by_default(publishers: list[Publish
     assert pub.publish(keyed.order(), key=b"plain bytes are no subject").result(10)
 
 
-def test_a_delegated_key_subject_runs_its_cel_condition(publishers: list[Publisher]) -> None:
+def test_a_delegated_key_subject_runs_its_cel_condition(publishers: Publishers) -> None:
     keyed = Keyed(CEL_KEY)
-    publishers.append(pub := keyed.publisher("delegate"))
+    pub = publishers.open(keyed.client, "delegate")
     report = pub.publish(keyed.order(), key=keyed.key(order_id="k1", amount=0, note=""))
     assert report.result(10).offset >= 0
     with pytest.raises(SerializationError):
@@ -117,9 +83,9 @@ def test_a_delegated_key_subject_runs_its_cel_condition(publishers: list[Publish
     assert batch.result(10).delivered == 1
 
 
-def test_a_delegated_key_subject_encrypts_the_key(publishers: list[Publisher]) -> None:
+def test_a_delegated_key_subject_encrypts_the_key(publishers: Publishers) -> None:
     keyed = Keyed(ENCRYPT_KEY)
-    publishers.append(pub := keyed.publisher("delegate"))
+    pub = publishers.open(keyed.client, "delegate")
     key = keyed.key(order_id="k1", amount=4, note="card 4111-1111")
     framed = pub._key_bytes(key, keyed.topic)
     assert framed is not None
@@ -133,10 +99,10 @@ def test_a_delegated_key_subject_encrypts_the_key(publishers: list[Publisher]) -
 
 
 def test_an_ignored_key_subject_frames_the_key_in_clear_with_a_warning(
-    publishers: list[Publisher], caplog: pytest.LogCaptureFixture
+    publishers: Publishers, caplog: pytest.LogCaptureFixture
 ) -> None:
     keyed = Keyed(ENCRYPT_KEY)
-    publishers.append(pub := keyed.publisher("ignore"))
+    pub = publishers.open(keyed.client, "ignore")
     key = keyed.key(order_id="k1", amount=4, note="card 4111-1111")
     with caplog.at_level(logging.WARNING, logger="herald.contracts"):
         framed = pub._key_bytes(key, keyed.topic)

@@ -9,119 +9,42 @@ cluster: librdkafka's mock cluster. The integration tests repeat this on the rea
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Iterator
 from types import ModuleType
-from typing import Any
 
 import pytest
-from confluent_kafka.schema_registry import (
-    Metadata,
-    MetadataTags,
-    Rule,
-    RuleKind,
-    RuleMode,
-    RuleParams,
-    RuleSet,
-    Schema,
-)
+from confluent_kafka.schema_registry import RuleSet, Schema
 from confluent_kafka.schema_registry.common.serde import RuleConditionError
 from confluent_kafka.serialization import SerializationError
 
 from publisher.consumer import TypedDeserializer
 from publisher.errors import DataContractError
-from publisher.event import Event
-from publisher.producer import Publisher
 from publisher.registry import SchemaResolver
 from publisher.wire import header, parse_header
-from tests.unit.publisher.generated import generated_module
+from tests.unit.publisher.contract_rules import (
+    CEL_POSITIVE,
+    ENCRYPT_PII,
+    SECRET,
+    Publishers,
+    card_module,
+    protobuf_registry,
+)
 from tests.unit.publisher.serialized_registry import SerializedFormatRegistry
 
 # confluent-kafka 2.16's CEL executor reads FieldDescriptor.label, which protobuf 6 deprecates.
 pytestmark = pytest.mark.filterwarnings("ignore:label\\(\\) is deprecated:DeprecationWarning")
-MOCK = {"test.mock.num.brokers": 1}
-SECRET = {"secret": "herald-test-secret"}
-PROTO = """syntax = "proto3";
-
-// Contract test events.
-package com.acme.contracts.{suffix};
-
-// A card was charged.
-message CardCaptured {{
-  // Charge id.
-  string id = 1;
-  // Card number.
-  string card = 2;
-  // Minor units.
-  int32 amount = 3;
-  // A line of the charge.
-  message Line {{
-    // Stock keeping unit.
-    string sku = 1;
-  }}
-}}
-"""
-CEL_POSITIVE = Rule(
-    "amount-positive", None, RuleKind.CONDITION, RuleMode.WRITE, "CEL", None, None,
-    "message.amount > 0", None, "ERROR", False,
-)  # fmt: skip
-ENCRYPT_PII = Rule(
-    "encrypt-pii", None, RuleKind.TRANSFORM, RuleMode.WRITEREAD, "ENCRYPT", ["PII"],
-    RuleParams({
-        "encrypt.kek.name": "herald-proto-kek",
-        "encrypt.kms.type": "local-kms",
-        "encrypt.kms.key.id": "herald-proto-key",
-    }),
-    None, None, "ERROR,NONE", False,
-)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def card(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    """The generated module of PROTO (a package of its own, so protobuf's pool has it once)."""
-    text = PROTO.format(suffix=f"p{uuid.uuid4().hex[:8]}")
-    root = tmp_path_factory.mktemp("proto-contracts")
-    return generated_module(root, {"card.proto": text}, "card")
-
-
-def registry(cls: type[Event], *rules: Rule) -> Any:
-    """v1 the schema alone, v2 the same schema with ``card`` tagged PII and the rules."""
-    client = SerializedFormatRegistry(cls)
-    client.register_schema(cls.FULL_NAME, Schema(cls.SCHEMA, "PROTOBUF"))
-    tags = MetadataTags({f"{cls.FULL_NAME}.card": ["PII"]})
-    client.register_schema(
-        cls.FULL_NAME,
-        Schema(
-            cls.SCHEMA,
-            "PROTOBUF",
-            metadata=Metadata(tags, None, None),
-            rule_set=RuleSet(None, list(rules)),
-        ),
-    )
-    return client
-
-
-@pytest.fixture
-def publishers() -> Iterator[list[Publisher]]:
-    made: list[Publisher] = []
-    yield made
-    for publisher in made:
-        publisher.close(5)
-
-
-def _publisher(client: Any, rules: str, made: list[Publisher]) -> Publisher:
-    publisher = Publisher(
-        registry_client=client, config=MOCK, check_topic_limits=False, rules=rules, rule_conf=SECRET
-    )
-    made.append(publisher)
-    return publisher
+    """The generated module of CARD_PROTO, unique in protobuf's descriptor pool."""
+    return card_module(tmp_path_factory.mktemp("proto-contracts"))
 
 
 def test_a_protobuf_subject_with_rules_is_refused_by_default(
-    card: ModuleType, publishers: list[Publisher]
+    card: ModuleType, publishers: Publishers
 ) -> None:
     cls = card.CardCaptured
-    pub = _publisher(registry(cls, CEL_POSITIVE), "refuse", publishers)
+    pub = publishers.open(protobuf_registry(cls, CEL_POSITIVE), "refuse")
     with pytest.raises(DataContractError) as refused:
         pub.publish(cls(id="c1", card="4111", amount=5), topic="cards")
     assert f"'{cls.FULL_NAME}'" in str(refused.value)
@@ -129,10 +52,10 @@ def test_a_protobuf_subject_with_rules_is_refused_by_default(
 
 
 def test_a_delegated_cel_condition_passes_and_stops_protobuf_events(
-    card: ModuleType, publishers: list[Publisher]
+    card: ModuleType, publishers: Publishers
 ) -> None:
     cls = card.CardCaptured
-    pub = _publisher(registry(cls, CEL_POSITIVE), "delegate", publishers)
+    pub = publishers.open(protobuf_registry(cls, CEL_POSITIVE), "delegate")
     assert pub.publish(cls(id="c1", card="4111", amount=5), topic="cards").result(10)
     with pytest.raises(SerializationError) as stopped:
         pub.publish(cls(id="c2", card="4111", amount=0), topic="cards")
@@ -142,11 +65,11 @@ def test_a_delegated_cel_condition_passes_and_stops_protobuf_events(
 
 
 def test_a_delegated_encrypt_rule_puts_ciphertext_in_the_value_and_the_consumer_decrypts(
-    card: ModuleType, publishers: list[Publisher]
+    card: ModuleType, publishers: Publishers
 ) -> None:
     cls = card.CardCaptured
-    client = registry(cls, ENCRYPT_PII)
-    pub = _publisher(client, "delegate", publishers)
+    client = protobuf_registry(cls, ENCRYPT_PII)
+    pub = publishers.open(client, "delegate")
     event = cls(id="e1", card="4111-1111-1111-1111", amount=7)
     route = pub._route(cls, "cards")
     assert route.delegate is not None
@@ -169,10 +92,10 @@ def test_a_delegated_encrypt_rule_puts_ciphertext_in_the_value_and_the_consumer_
 
 
 def test_ignored_protobuf_rules_publish_in_clear_with_a_warning(
-    card: ModuleType, publishers: list[Publisher], caplog: pytest.LogCaptureFixture
+    card: ModuleType, publishers: Publishers, caplog: pytest.LogCaptureFixture
 ) -> None:
     cls = card.CardCaptured
-    pub = _publisher(registry(cls, ENCRYPT_PII), "ignore", publishers)
+    pub = publishers.open(protobuf_registry(cls, ENCRYPT_PII), "ignore")
     with caplog.at_level(logging.WARNING, logger="herald.contracts"):
         route = pub._route(cls, "cards")
     assert route.delegate is None
@@ -180,7 +103,7 @@ def test_ignored_protobuf_rules_publish_in_clear_with_a_warning(
 
 
 def test_a_nested_protobuf_message_is_refused_with_the_reason(
-    card: ModuleType, publishers: list[Publisher]
+    card: ModuleType, publishers: Publishers
 ) -> None:
     line = card.CardCapturedLine
     client = SerializedFormatRegistry(line)
@@ -188,7 +111,7 @@ def test_a_nested_protobuf_message_is_refused_with_the_reason(
     client.register_schema(
         line.FULL_NAME, Schema(line.SCHEMA, "PROTOBUF", rule_set=RuleSet(None, [CEL_POSITIVE]))
     )
-    pub = _publisher(client, "delegate", publishers)
+    pub = publishers.open(client, "delegate")
     with pytest.raises(DataContractError, match="needs a top-level message") as refused:
         pub.publish(line(sku="s1"), topic="cards")
     assert "rules='ignore'" in str(refused.value)
