@@ -683,11 +683,12 @@ class Publisher:
         if self._refusing:
             raise self._refuse()
         events_list = events if isinstance(events, list) else list(events)
-        batch = DeliveryBatch(events_list, self.tally)
+        batch = DeliveryBatch(len(events_list), self.tally)
         try:
             self._produce_all(events_list, keys, topic, batch)
         except Exception as exc:
-            batch.seal(len(batch.values), exc)
+            queued = len(batch.values)
+            batch.seal(queued, exc, events_list[queued:])
             if isinstance(exc, PublisherError):
                 exc.batch = batch
             raise
@@ -707,6 +708,7 @@ class Publisher:
         on_delivery = batch.on_delivery
         keep_value = batch.values.append
         keep_key = batch.keys.append
+        keep_class = batch.classes.append
         last_cls: type[Event] | None = None
         route: Route | None = None
         target = ""
@@ -724,6 +726,9 @@ class Publisher:
                 target, head, limit = route.topic, route.header, route.limit
                 partitioner, delegate = route.partitioner, route.delegate
                 last_cls = cls
+                keep_class((len(batch.keys), cls, len(head)))
+                if delegate is not None:  # a contract's rules may transform the bytes
+                    batch.events = events_list
             value = head + event.encode() if delegate is None else delegate(event, target)
             key = given if given is None or type(given) is bytes else self._key_bytes(given, target)
             keep_key(key)

@@ -26,7 +26,7 @@ def queue(batch: DeliveryBatch, values: list[bytes], keys: list[bytes | None]) -
 
 def test_resolves_after_the_last_delivery_and_the_seal_in_either_order() -> None:
     tally = Tally()
-    early = DeliveryBatch(["a", "b"], tally)
+    early = DeliveryBatch(2, tally)
     queue(early, [b"a", b"b"], [None, None])
     early.on_delivery(None, sent(b"a"))
     early.on_delivery(None, sent(b"b"))
@@ -34,7 +34,7 @@ def test_resolves_after_the_last_delivery_and_the_seal_in_either_order() -> None
     early.seal(2)
     assert early.result(0) == BatchReport(2, ())
 
-    late = DeliveryBatch(["a", "b"], tally)
+    late = DeliveryBatch(2, tally)
     queue(late, [b"a", b"b"], [None, None])
     late.seal(2)
     late.on_delivery(None, sent(b"a"))
@@ -45,32 +45,46 @@ def test_resolves_after_the_last_delivery_and_the_seal_in_either_order() -> None
 
 
 def test_an_empty_batch_is_settled_by_its_seal() -> None:
-    batch = DeliveryBatch([], Tally())
+    batch = DeliveryBatch(0, Tally())
     batch.seal(0)
     assert batch.result(0) == BatchReport(0, ())
 
 
+class Text:
+    """A stand-in event class: its bytes are a one-byte header and the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Text) and other.text == self.text
+
+    @classmethod
+    def decode(cls, data: bytes) -> Text:
+        return cls(data.decode())
+
+
 def test_refused_deliveries_are_traced_to_their_events_even_with_duplicates() -> None:
-    events = ["first", "same-1", "same-2", "other"]
-    values = [b"v0", b"dup", b"dup", b"v3"]
+    values = [b"#first", b"#dup", b"#dup", b"#other"]
     keys: list[bytes | None] = [b"k0", b"k", b"k", None]
     tally = Tally()
-    batch = DeliveryBatch(events, tally)
+    batch = DeliveryBatch(4, tally)
+    batch.classes.append((0, Text, 1))
     queue(batch, values, keys)
     timed_out = KafkaError(KafkaError._MSG_TIMED_OUT)
-    batch.on_delivery(None, sent(b"v0", b"k0"))
-    batch.on_delivery(timed_out, sent(b"dup", b"k"))
-    batch.on_delivery(timed_out, sent(b"dup", b"k"))
-    batch.on_delivery(timed_out, sent(b"v3", None, topic="other"))
+    batch.on_delivery(None, sent(b"#first", b"k0"))
+    batch.on_delivery(timed_out, sent(b"#dup", b"k"))
+    batch.on_delivery(timed_out, sent(b"#dup", b"k"))
+    batch.on_delivery(timed_out, sent(b"#other", None, topic="other"))
     batch.seal(4)
     with pytest.raises(BatchDeliveryError, match=r"3 of 4 events .* event #1") as info:
         batch.result(0)
     report = info.value.report
     assert report.delivered == 1
     assert [(f.position, f.event) for f in report.failures] == [
-        (1, "same-1"),
-        (2, "same-2"),
-        (3, "other"),
+        (1, Text("dup")),
+        (2, Text("dup")),
+        (3, Text("other")),
     ]
     assert all(isinstance(f.error, DeliveryError) for f in report.failures)
     assert report.failures[2].error.topic == "other"
@@ -78,14 +92,49 @@ def test_refused_deliveries_are_traced_to_their_events_even_with_duplicates() ->
     assert (tally.delivered, tally.failed) == (1, 3)
     assert batch.values == []
     assert batch.keys == []
+    assert batch.classes == []
+
+
+class Number(Text):
+    """A second stand-in class, with a two-byte header."""
+
+
+def test_a_refused_event_is_rebuilt_with_the_class_queued_at_its_position() -> None:
+    batch = DeliveryBatch(4, Tally())
+    batch.classes += [(0, Text, 1), (2, Number, 2)]
+    queue(batch, [b"#a", b"#b", b"##1", b"##2"], [None] * 4)
+    refused = KafkaError(KafkaError._MSG_TIMED_OUT)
+    for value in (b"#a", b"##1"):
+        batch.on_delivery(None, sent(value))
+    for value in (b"##2", b"#b"):
+        batch.on_delivery(refused, sent(value))
+    batch.seal(4)
+    failures = batch.report(0).failures
+    assert [(f.position, type(f.event), f.event) for f in failures] == [
+        (1, Text, Text("b")),
+        (3, Number, Number("2")),
+    ]
+
+
+def test_events_kept_by_the_batch_are_reported_as_they_are() -> None:
+    """A contract's rules may transform the bytes: those batches keep the caller's events."""
+    events = [object(), object()]
+    batch = DeliveryBatch(2, Tally())
+    batch.events = events
+    queue(batch, [b"x", b"y"], [None, None])
+    batch.on_delivery(None, sent(b"x"))
+    batch.on_delivery(KafkaError(KafkaError._MSG_TIMED_OUT), sent(b"y"))
+    batch.seal(2)
+    assert [(f.position, f.event) for f in batch.report(0).failures] == [(1, events[1])]
+    assert batch.events is None
 
 
 def test_events_never_queued_carry_the_error_that_stopped_the_loop() -> None:
     events = ["sent", "refused", "after"]
-    batch = DeliveryBatch(events, Tally())
+    batch = DeliveryBatch(3, Tally())
     queue(batch, [b"sent"], [None])
     stop = PublisherError("queue full")
-    batch.seal(1, stop)
+    batch.seal(1, stop, events[1:])
     assert not batch.done()
     batch.on_delivery(None, sent(b"sent"))
     report = batch.report(0)
@@ -98,7 +147,7 @@ def test_events_never_queued_carry_the_error_that_stopped_the_loop() -> None:
 
 def test_concurrent_deliveries_settle_the_batch_exactly_once() -> None:
     count = 20_000
-    batch = DeliveryBatch(list(range(count)), Tally())
+    batch = DeliveryBatch(count, Tally())
     queue(batch, [b"x"] * count, [None] * count)
     settled: list[object] = []
     batch.add_done_callback(settled.append)
@@ -121,7 +170,7 @@ def test_concurrent_deliveries_settle_the_batch_exactly_once() -> None:
 
 
 def test_asyncio_can_await_a_batch() -> None:
-    batch = DeliveryBatch(["a"], Tally())
+    batch = DeliveryBatch(1, Tally())
     queue(batch, [b"a"], [None])
     batch.seal(1)
 

@@ -75,11 +75,11 @@ def test_the_twin_keeps_class_message_and_attributes_but_no_back_references() ->
 
 def test_a_sealed_batch_reports_unsent_events_with_a_detached_error() -> None:
     bad_input.tried(KIND)
-    batch = DeliveryBatch([object(), object()], Tally())
+    batch = DeliveryBatch(2, Tally())
     try:
         raise BufferFull("queue full")
     except BufferFull as exc:
-        batch.seal(0, exc)
+        batch.seal(0, exc, [object(), object()])
     report = batch.report(1)
     assert len(report.failures) == 2
     assert all(f.error.__traceback__ is None for f in report.failures)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -177,6 +178,36 @@ def test_full_queue_raises_buffer_full_with_every_future_failed_or_delivered(
     assert all(
         type(f.error) is BufferFull and str(f.error) == str(info.value) for f in report.failures[5:]
     )
+
+
+def test_a_batch_in_flight_keeps_no_event_alive_and_still_names_the_failed_ones(
+    order_cls: type[AvroTestEvent],
+) -> None:
+    client = registry()
+    client.register_schema(order_cls.BINDINGS[0].subject, Schema(order_cls.SCHEMA, "AVRO"))
+    referable = type("Referable", (order_cls,), {"__slots__": ("__weakref__",)})
+    # The only broker is unreachable: every delivery fails once the message timeout is over.
+    pub = Publisher(
+        "127.0.0.1:1",
+        registry_client=client,
+        config={"message.timeout.ms": 1000},
+        check_topic_limits=False,
+    )
+    events = [referable(order_id=str(i), amount=i, note="n") for i in range(3)]
+    watched = [weakref.ref(event) for event in events]
+    batch = pub.publish_many(events, keys=[b"a", b"b", b"a"])
+    del events
+    assert not batch.done()
+    assert [ref() for ref in watched] == [None, None, None]
+    report = batch.report(10)
+    pub.close(1)
+    assert report.delivered == 0
+    assert [f.position for f in report.failures] == [0, 1, 2]
+    # Rebuilt from the refused bytes with the class that was published: equal events.
+    assert [f.event for f in report.failures] == [
+        referable(order_id=str(i), amount=i, note="n") for i in range(3)
+    ]
+    assert all(isinstance(f.error, DeliveryError) for f in report.failures)
 
 
 def test_single_publish_on_a_full_queue_raises_after_the_wait(
