@@ -282,7 +282,7 @@ class DeliveryBatch(Future[BatchReport]):
     def seal(
         self, queued: int, error: BaseException | None = None, unsent: Sequence[Any] = ()
     ) -> None:
-        """Close the batch after ``queued`` events went to librdkafka; ``unsent`` fail with ``error``.
+        """Close the batch after ``queued`` events went to librdkafka; the ``unsent`` ones failed.
 
         ``unsent`` are the caller's events past ``queued``, never sent: they are reported with
         ``error`` (the reason the loop stopped), so no event of the call goes unaccounted.

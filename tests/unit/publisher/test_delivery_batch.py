@@ -59,6 +59,9 @@ class Text:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Text) and other.text == self.text
 
+    def __hash__(self) -> int:
+        return hash(self.text)
+
     @classmethod
     def decode(cls, data: bytes) -> Text:
         return cls(data.decode())

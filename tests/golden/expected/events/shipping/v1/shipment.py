@@ -695,7 +695,9 @@ class ShipmentDispatched(_h_Event):
             _h_t = _h_m.expected_transit
             _h_t.seconds, _h_t.nanos = _h_pw.duration_parts(_h_a5)
         if _h_a6:
-            _h_m.attributes.update(_h_a6)
+            _h_mm = _h_m.attributes
+            for _h_k6, _h_y6 in _h_a6.items():
+                _h_mm[_h_k6] = _h_y6
         if _h_a7:
             for _h_k, _h_y in _h_a7.items():
                 _h_m.parcels_by_label[_h_k].CopyFrom(_h_y._h_msg)
