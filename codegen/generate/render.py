@@ -140,7 +140,15 @@ def _record_view(rec: RecordDef, frag: Fragments) -> dict[str, Any]:
         "has_encode": has_encode,
         "wire_names": [f.wire_name for f in rec.fields],
         "arg_names": [f.py_name for f in rec.fields],
+        "slot_names": sorted((f.py_name for f in rec.fields), key=natural_order),
     }
+
+
+def natural_order(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key of ruff's ``__slots__`` rule (RUF023): digit runs compare as numbers."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", name) if part
+    )
 
 
 def _construction(rec: RecordDef, f: FieldDef, arg: str, frag: Fragments) -> dict[str, Any]:

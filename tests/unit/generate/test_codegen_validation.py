@@ -69,6 +69,53 @@ def test_instances_are_frozen(golden_package: ModuleType) -> None:
 
 
 @pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(money, id="keywords"),
+        pytest.param(
+            lambda pkg: pkg.TYPES["com.example.shop.Order"].from_dict(order_dict(pkg)),
+            id="from_dict",
+        ),
+        pytest.param(lambda pkg: type(money(pkg)).decode(money(pkg).encode()), id="decode"),
+    ],
+)
+def test_every_way_of_building_gives_a_frozen_instance_of_the_class(
+    golden_package: ModuleType, build: Any
+) -> None:
+    """The slots are filled on a twin without the frozen __setattr__, then the class is set."""
+    event = build(golden_package)
+    cls = type(event)
+    assert cls.__name__ in ("Money", "Order")
+    name = dataclasses.fields(event)[0].name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(event, name, getattr(event, name))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        delattr(event, name)
+    # A name that is no field: 3.11's frozen slots dataclass answers TypeError (its __setattr__
+    # calls super() with the class from before slots were added), later versions AttributeError.
+    with pytest.raises((AttributeError, TypeError)):
+        event.not_a_field = 1
+    assert not hasattr(event, "__dict__")
+
+
+def test_copies_pickles_and_replace_are_equal_events_of_the_class(
+    golden_package: ModuleType,
+) -> None:
+    import copy
+    import pickle
+
+    order = golden_package.TYPES["com.example.shop.Order"].from_dict(order_dict(golden_package))
+    for twin in (copy.copy(order), copy.deepcopy(order), pickle.loads(pickle.dumps(order))):
+        assert type(twin) is type(order)
+        assert twin == order
+    changed = dataclasses.replace(order, priority=3)
+    assert type(changed) is type(order)
+    assert (changed.priority, changed.id) == (3, order.id)
+    with pytest.raises(EventValidationError, match="priority"):
+        dataclasses.replace(order, priority="high")
+
+
+@pytest.mark.parametrize(
     ("field", "value", "words"),
     [
         ("price", 1.25, "expected decimal.Decimal"),

@@ -15,8 +15,14 @@ from publisher.codec import checks as _h_chk
 from publisher.event import Event as _h_Event
 
 
+class _h_slots_Heartbeat(_h_Event):
+    """Heartbeat's slots without its frozen ``__setattr__``: where the constructor fills them."""
+
+    __slots__ = ("seq",)
+
+
 @_h_dc.dataclass(frozen=True, slots=True, kw_only=True, init=False)
-class Heartbeat(_h_Event):
+class Heartbeat(_h_slots_Heartbeat):
     """A type without a namespace."""
 
     SCHEMA_FORMAT = "AVRO"
@@ -39,33 +45,41 @@ class Heartbeat(_h_Event):
 
     else:
 
-        def __init__(
-            self,
+        def __new__(
+            cls,
             *,
             seq=_h_chk.MISSING,
             **_h_unknown,
         ):
-            """Check every value (EventValidationError naming the field), then set the slots."""
+            """Check every value (EventValidationError naming the field), then build the event."""
             if _h_unknown:
                 raise _h_chk.unknown_arguments("Heartbeat", _h_unknown, _h_args_Heartbeat)
-            _h_init_Heartbeat(
-                self,
+            return _h_make_Heartbeat(
+                cls,
                 seq,
             )
 
     @staticmethod
-    def _h_init(
-        _h_self: Heartbeat,
+    def _h_make(
+        _h_cls: _h_Any,
         _h_a0: _h_Any,
-    ) -> None:
-        """Check the values, reduce them to what the wire keeps, set the slots.
+    ) -> _h_Any:
+        """Check the values, reduce them to what the wire keeps, build an instance of ``_h_cls``.
 
+        The slots are filled on an instance of the slots class, which stores them directly
+        (frozen, a store goes through the slot's setter: 0.03 µs against 0.005 µs), and the
+        instance then becomes ``_h_cls``, whose ``__setattr__`` refuses every later assignment.
         Arguments are positional and ``_h_`` named, so no field name can shadow a name used here.
         """
         if not (type(_h_a0) is int and -9223372036854775808 <= _h_a0 <= 9223372036854775807):
             raise _h_chk.invalid("Heartbeat", "seq", "long (int)", _h_a0)
-        _h_s = _h_set_Heartbeat
-        _h_s[0](_h_self, _h_a0)
+        _h_o: _h_Any = _h_slots_Heartbeat.__new__(_h_slots_Heartbeat)
+        _h_o.seq = _h_a0
+        _h_o.__class__ = _h_cls
+        return _h_o
+
+    def __reduce__(self) -> tuple[_h_Any, ...]:
+        return (type(self).decode, (self.encode(),))
 
     def _h_enc(self, out: bytearray) -> None:
         _h_l = self.seq
@@ -92,9 +106,8 @@ class Heartbeat(_h_Event):
             pos += 1
         else:
             _h_f0, pos = _h_bin.read_long(data, pos)
-        obj = cls.__new__(cls)
-        _h_init_Heartbeat(
-            obj,
+        obj: _h_Self = _h_make_Heartbeat(
+            cls,
             _h_f0,
         )
         return obj, pos
@@ -123,9 +136,8 @@ class Heartbeat(_h_Event):
             # One pass without a guard per field; a failure is retried field by field below,
             # so its error names the field.
             try:
-                obj = cls.__new__(cls)
-                _h_init_Heartbeat(
-                    obj,
+                obj: _h_Self = _h_make_Heartbeat(
+                    cls,
                     mapping["seq"],
                 )
             except _h_chk.EventValidationError:
@@ -151,7 +163,5 @@ class Heartbeat(_h_Event):
 _h_wire_Heartbeat: frozenset[str] = frozenset(("seq",))
 #: Keyword arguments of Heartbeat, in field order.
 _h_args_Heartbeat: tuple[str, ...] = ("seq",)
-#: Heartbeat's slot setters, which its frozen ``__setattr__`` does not intercept.
-_h_set_Heartbeat = _h_chk.slot_setters(Heartbeat, _h_args_Heartbeat)
 #: The constructor's body, bound once: a global is found faster than a class attribute.
-_h_init_Heartbeat = Heartbeat._h_init
+_h_make_Heartbeat = Heartbeat._h_make

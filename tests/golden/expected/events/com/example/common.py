@@ -32,8 +32,14 @@ _h_idx_Currency: dict[str, bytes] = {"EUR": b"\x00", "USD": b"\x02", "GBP": b"\x
 _h_sym_Currency: tuple[Currency, ...] = tuple(Currency)
 
 
+class _h_slots_Money(_h_Event):
+    """Money's slots without its frozen ``__setattr__``: where the constructor fills them."""
+
+    __slots__ = ("amount", "currency")
+
+
 @_h_dc.dataclass(frozen=True, slots=True, kw_only=True, init=False)
-class Money(_h_Event):
+class Money(_h_slots_Money):
     """An amount of money.
     Docs may hold \"\"\"quotes\"\"\", back\\slashes and a trailing quote\"
     """
@@ -62,39 +68,47 @@ class Money(_h_Event):
 
     else:
 
-        def __init__(
-            self,
+        def __new__(
+            cls,
             *,
             amount=_h_chk.MISSING,
             currency=Currency.EUR,
             **_h_unknown,
         ):
-            """Check every value (EventValidationError naming the field), then set the slots."""
+            """Check every value (EventValidationError naming the field), then build the event."""
             if _h_unknown:
                 raise _h_chk.unknown_arguments("Money", _h_unknown, _h_args_Money)
-            _h_init_Money(
-                self,
+            return _h_make_Money(
+                cls,
                 amount,
                 currency,
             )
 
     @staticmethod
-    def _h_init(
-        _h_self: Money,
+    def _h_make(
+        _h_cls: _h_Any,
         _h_a0: _h_Any,
         _h_a1: _h_Any,
-    ) -> None:
-        """Check the values, reduce them to what the wire keeps, set the slots.
+    ) -> _h_Any:
+        """Check the values, reduce them to what the wire keeps, build an instance of ``_h_cls``.
 
+        The slots are filled on an instance of the slots class, which stores them directly
+        (frozen, a store goes through the slot's setter: 0.03 µs against 0.005 µs), and the
+        instance then becomes ``_h_cls``, whose ``__setattr__`` refuses every later assignment.
         Arguments are positional and ``_h_`` named, so no field name can shadow a name used here.
         """
         if not (isinstance(_h_a0, _h_decimal.Decimal) and _h_log.decimal_fits(_h_a0, 12, 2)):
             raise _h_chk.invalid("Money", "amount", "decimal.Decimal [decimal(12,2)]", _h_a0)
         if not isinstance(_h_a1, Currency):
             raise _h_chk.invalid("Money", "currency", "com.example.common.Currency", _h_a1)
-        _h_s = _h_set_Money
-        _h_s[0](_h_self, _h_a0)
-        _h_s[1](_h_self, _h_a1)
+        _h_o: _h_Any = _h_slots_Money.__new__(_h_slots_Money)
+        _h_o.amount = _h_a0
+        _h_o.currency = _h_a1
+        _h_o.__class__ = _h_cls
+        return _h_o
+
+    def __reduce__(self) -> tuple[_h_Any, ...]:
+        return (type(self).decode, (self.encode(),))
 
     def _h_enc(self, out: bytearray) -> None:
         _h_bin.write_bytes(out, _h_log.decimal_bytes(self.amount, 2))
@@ -121,9 +135,8 @@ class Money(_h_Event):
         else:
             _h_i2, pos = _h_bin.read_index(data, pos)
         _h_f1 = _h_sym_Currency[_h_i2]
-        obj = cls.__new__(cls)
-        _h_init_Money(
-            obj,
+        obj: _h_Self = _h_make_Money(
+            cls,
             _h_f0,
             _h_f1,
         )
@@ -154,9 +167,8 @@ class Money(_h_Event):
             # One pass without a guard per field; a failure is retried field by field below,
             # so its error names the field.
             try:
-                obj = cls.__new__(cls)
-                _h_init_Money(
-                    obj,
+                obj: _h_Self = _h_make_Money(
+                    cls,
                     mapping["amount"],
                     (Currency(mapping["currency"]) if "currency" in mapping else Currency.EUR),
                 )
@@ -186,7 +198,5 @@ class Money(_h_Event):
 _h_wire_Money: frozenset[str] = frozenset(("amount", "currency"))
 #: Keyword arguments of Money, in field order.
 _h_args_Money: tuple[str, ...] = ("amount", "currency")
-#: Money's slot setters, which its frozen ``__setattr__`` does not intercept.
-_h_set_Money = _h_chk.slot_setters(Money, _h_args_Money)
 #: The constructor's body, bound once: a global is found faster than a class attribute.
-_h_init_Money = Money._h_init
+_h_make_Money = Money._h_make

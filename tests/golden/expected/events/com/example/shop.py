@@ -42,8 +42,14 @@ _h_idx_Status: dict[str, bytes] = {
 _h_sym_Status: tuple[Status, ...] = tuple(Status)
 
 
+class _h_slots_Card(_h_Event):
+    """Card's slots without its frozen ``__setattr__``: where the constructor fills them."""
+
+    __slots__ = ("hash", "last4")
+
+
 @_h_dc.dataclass(frozen=True, slots=True, kw_only=True, init=False)
-class Card(_h_Event):
+class Card(_h_slots_Card):
     """Avro record com.example.shop.Card."""
 
     SCHEMA_FORMAT = "AVRO"
@@ -69,39 +75,47 @@ class Card(_h_Event):
 
     else:
 
-        def __init__(
-            self,
+        def __new__(
+            cls,
             *,
             last4=_h_chk.MISSING,
             hash=_h_chk.MISSING,
             **_h_unknown,
         ):
-            """Check every value (EventValidationError naming the field), then set the slots."""
+            """Check every value (EventValidationError naming the field), then build the event."""
             if _h_unknown:
                 raise _h_chk.unknown_arguments("Card", _h_unknown, _h_args_Card)
-            _h_init_Card(
-                self,
+            return _h_make_Card(
+                cls,
                 last4,
                 hash,
             )
 
     @staticmethod
-    def _h_init(
-        _h_self: Card,
+    def _h_make(
+        _h_cls: _h_Any,
         _h_a0: _h_Any,
         _h_a1: _h_Any,
-    ) -> None:
-        """Check the values, reduce them to what the wire keeps, set the slots.
+    ) -> _h_Any:
+        """Check the values, reduce them to what the wire keeps, build an instance of ``_h_cls``.
 
+        The slots are filled on an instance of the slots class, which stores them directly
+        (frozen, a store goes through the slot's setter: 0.03 µs against 0.005 µs), and the
+        instance then becomes ``_h_cls``, whose ``__setattr__`` refuses every later assignment.
         Arguments are positional and ``_h_`` named, so no field name can shadow a name used here.
         """
         if type(_h_a0) is not str:
             raise _h_chk.invalid("Card", "last4", "string (str)", _h_a0)
         if not (type(_h_a1) is bytes and len(_h_a1) == 16):
             raise _h_chk.invalid("Card", "hash", "bytes of length 16", _h_a1)
-        _h_s = _h_set_Card
-        _h_s[0](_h_self, _h_a0)
-        _h_s[1](_h_self, _h_a1)
+        _h_o: _h_Any = _h_slots_Card.__new__(_h_slots_Card)
+        _h_o.last4 = _h_a0
+        _h_o.hash = _h_a1
+        _h_o.__class__ = _h_cls
+        return _h_o
+
+    def __reduce__(self) -> tuple[_h_Any, ...]:
+        return (type(self).decode, (self.encode(),))
 
     def _h_enc(self, out: bytearray) -> None:
         _h_b = self.last4.encode()
@@ -133,9 +147,8 @@ class Card(_h_Event):
         else:
             _h_f0, pos = _h_bin.read_string(data, pos)
         _h_f1, pos = _h_bin.read_fixed(data, pos, 16)
-        obj = cls.__new__(cls)
-        _h_init_Card(
-            obj,
+        obj: _h_Self = _h_make_Card(
+            cls,
             _h_f0,
             _h_f1,
         )
@@ -166,9 +179,8 @@ class Card(_h_Event):
             # One pass without a guard per field; a failure is retried field by field below,
             # so its error names the field.
             try:
-                obj = cls.__new__(cls)
-                _h_init_Card(
-                    obj,
+                obj: _h_Self = _h_make_Card(
+                    cls,
                     mapping["last4"],
                     mapping["hash"],
                 )
@@ -200,14 +212,18 @@ class Card(_h_Event):
 _h_wire_Card: frozenset[str] = frozenset(("last4", "hash"))
 #: Keyword arguments of Card, in field order.
 _h_args_Card: tuple[str, ...] = ("last4", "hash")
-#: Card's slot setters, which its frozen ``__setattr__`` does not intercept.
-_h_set_Card = _h_chk.slot_setters(Card, _h_args_Card)
 #: The constructor's body, bound once: a global is found faster than a class attribute.
-_h_init_Card = Card._h_init
+_h_make_Card = Card._h_make
+
+
+class _h_slots_Category(_h_Event):
+    """Category's slots without its frozen ``__setattr__``: where the constructor fills them."""
+
+    __slots__ = ("children", "name", "parent")
 
 
 @_h_dc.dataclass(frozen=True, slots=True, kw_only=True, init=False)
-class Category(_h_Event):
+class Category(_h_slots_Category):
     """A recursive tree of categories."""
 
     SCHEMA_FORMAT = "AVRO"
@@ -236,33 +252,36 @@ class Category(_h_Event):
 
     else:
 
-        def __init__(
-            self,
+        def __new__(
+            cls,
             *,
             name=_h_chk.MISSING,
             children=_h_chk.MISSING,
             parent=None,
             **_h_unknown,
         ):
-            """Check every value (EventValidationError naming the field), then set the slots."""
+            """Check every value (EventValidationError naming the field), then build the event."""
             if _h_unknown:
                 raise _h_chk.unknown_arguments("Category", _h_unknown, _h_args_Category)
-            _h_init_Category(
-                self,
+            return _h_make_Category(
+                cls,
                 name,
                 children,
                 parent,
             )
 
     @staticmethod
-    def _h_init(
-        _h_self: Category,
+    def _h_make(
+        _h_cls: _h_Any,
         _h_a0: _h_Any,
         _h_a1: _h_Any,
         _h_a2: _h_Any,
-    ) -> None:
-        """Check the values, reduce them to what the wire keeps, set the slots.
+    ) -> _h_Any:
+        """Check the values, reduce them to what the wire keeps, build an instance of ``_h_cls``.
 
+        The slots are filled on an instance of the slots class, which stores them directly
+        (frozen, a store goes through the slot's setter: 0.03 µs against 0.005 µs), and the
+        instance then becomes ``_h_cls``, whose ``__setattr__`` refuses every later assignment.
         Arguments are positional and ``_h_`` named, so no field name can shadow a name used here.
         """
         if type(_h_a0) is not str:
@@ -280,10 +299,15 @@ class Category(_h_Event):
             raise _h_chk.invalid(
                 "Category", "parent", "null (None) | com.example.shop.Category", _h_a2
             )
-        _h_s = _h_set_Category
-        _h_s[0](_h_self, _h_a0)
-        _h_s[1](_h_self, _h_a1)
-        _h_s[2](_h_self, _h_a2)
+        _h_o: _h_Any = _h_slots_Category.__new__(_h_slots_Category)
+        _h_o.name = _h_a0
+        _h_o.children = _h_a1
+        _h_o.parent = _h_a2
+        _h_o.__class__ = _h_cls
+        return _h_o
+
+    def __reduce__(self) -> tuple[_h_Any, ...]:
+        return (type(self).decode, (self.encode(),))
 
     def _h_enc(self, out: bytearray) -> None:
         _h_b = self.name.encode()
@@ -354,9 +378,8 @@ class Category(_h_Event):
             _h_f2, pos = Category._h_read(data, pos)
         else:
             raise ValueError(f"union index {_h_u8} is out of range")
-        obj = cls.__new__(cls)
-        _h_init_Category(
-            obj,
+        obj: _h_Self = _h_make_Category(
+            cls,
             _h_f0,
             _h_f1,
             _h_f2,
@@ -389,9 +412,8 @@ class Category(_h_Event):
             # One pass without a guard per field; a failure is retried field by field below,
             # so its error names the field.
             try:
-                obj = cls.__new__(cls)
-                _h_init_Category(
-                    obj,
+                obj: _h_Self = _h_make_Category(
+                    cls,
                     mapping["name"],
                     (
                         [
@@ -455,14 +477,18 @@ class Category(_h_Event):
 _h_wire_Category: frozenset[str] = frozenset(("name", "children", "parent"))
 #: Keyword arguments of Category, in field order.
 _h_args_Category: tuple[str, ...] = ("name", "children", "parent")
-#: Category's slot setters, which its frozen ``__setattr__`` does not intercept.
-_h_set_Category = _h_chk.slot_setters(Category, _h_args_Category)
 #: The constructor's body, bound once: a global is found faster than a class attribute.
-_h_init_Category = Category._h_init
+_h_make_Category = Category._h_make
+
+
+class _h_slots_Line(_h_Event):
+    """Line's slots without its frozen ``__setattr__``: where the constructor fills them."""
+
+    __slots__ = ("quantity", "sku", "unit_price")
 
 
 @_h_dc.dataclass(frozen=True, slots=True, kw_only=True, init=False)
-class Line(_h_Event):
+class Line(_h_slots_Line):
     """Avro record com.example.shop.Line."""
 
     SCHEMA_FORMAT = "AVRO"
@@ -491,33 +517,36 @@ class Line(_h_Event):
 
     else:
 
-        def __init__(
-            self,
+        def __new__(
+            cls,
             *,
             sku=_h_chk.MISSING,
             quantity=1,
             unit_price=_h_chk.MISSING,
             **_h_unknown,
         ):
-            """Check every value (EventValidationError naming the field), then set the slots."""
+            """Check every value (EventValidationError naming the field), then build the event."""
             if _h_unknown:
                 raise _h_chk.unknown_arguments("Line", _h_unknown, _h_args_Line)
-            _h_init_Line(
-                self,
+            return _h_make_Line(
+                cls,
                 sku,
                 quantity,
                 unit_price,
             )
 
     @staticmethod
-    def _h_init(
-        _h_self: Line,
+    def _h_make(
+        _h_cls: _h_Any,
         _h_a0: _h_Any,
         _h_a1: _h_Any,
         _h_a2: _h_Any,
-    ) -> None:
-        """Check the values, reduce them to what the wire keeps, set the slots.
+    ) -> _h_Any:
+        """Check the values, reduce them to what the wire keeps, build an instance of ``_h_cls``.
 
+        The slots are filled on an instance of the slots class, which stores them directly
+        (frozen, a store goes through the slot's setter: 0.03 µs against 0.005 µs), and the
+        instance then becomes ``_h_cls``, whose ``__setattr__`` refuses every later assignment.
         Arguments are positional and ``_h_`` named, so no field name can shadow a name used here.
         """
         if type(_h_a0) is not str:
@@ -526,10 +555,15 @@ class Line(_h_Event):
             raise _h_chk.invalid("Line", "quantity", "int (int)", _h_a1)
         if not isinstance(_h_a2, _h_m_com_example_common.Money):
             raise _h_chk.invalid("Line", "unit_price", "com.example.common.Money", _h_a2)
-        _h_s = _h_set_Line
-        _h_s[0](_h_self, _h_a0)
-        _h_s[1](_h_self, _h_a1)
-        _h_s[2](_h_self, _h_a2)
+        _h_o: _h_Any = _h_slots_Line.__new__(_h_slots_Line)
+        _h_o.sku = _h_a0
+        _h_o.quantity = _h_a1
+        _h_o.unit_price = _h_a2
+        _h_o.__class__ = _h_cls
+        return _h_o
+
+    def __reduce__(self) -> tuple[_h_Any, ...]:
+        return (type(self).decode, (self.encode(),))
 
     def _h_enc(self, out: bytearray) -> None:
         _h_b = self.sku.encode()
@@ -572,9 +606,8 @@ class Line(_h_Event):
         else:
             _h_f1, pos = _h_bin.read_long(data, pos)
         _h_f2, pos = _h_m_com_example_common.Money._h_read(data, pos)
-        obj = cls.__new__(cls)
-        _h_init_Line(
-            obj,
+        obj: _h_Self = _h_make_Line(
+            cls,
             _h_f0,
             _h_f1,
             _h_f2,
@@ -607,9 +640,8 @@ class Line(_h_Event):
             # One pass without a guard per field; a failure is retried field by field below,
             # so its error names the field.
             try:
-                obj = cls.__new__(cls)
-                _h_init_Line(
-                    obj,
+                obj: _h_Self = _h_make_Line(
+                    cls,
                     mapping["sku"],
                     mapping.get("quantity", 1),
                     (
@@ -653,14 +685,36 @@ class Line(_h_Event):
 _h_wire_Line: frozenset[str] = frozenset(("sku", "quantity", "unit_price"))
 #: Keyword arguments of Line, in field order.
 _h_args_Line: tuple[str, ...] = ("sku", "quantity", "unit_price")
-#: Line's slot setters, which its frozen ``__setattr__`` does not intercept.
-_h_set_Line = _h_chk.slot_setters(Line, _h_args_Line)
 #: The constructor's body, bound once: a global is found faster than a class attribute.
-_h_init_Line = Line._h_init
+_h_make_Line = Line._h_make
+
+
+class _h_slots_Order(_h_Event):
+    """Order's slots without its frozen ``__setattr__``: where the constructor fills them."""
+
+    __slots__ = (
+        "Category",
+        "checksum",
+        "class_",
+        "encode_",
+        "from_",
+        "gift",
+        "giftNote",
+        "id",
+        "lines",
+        "payment",
+        "priority",
+        "ref",
+        "scores",
+        "status",
+        "tags",
+        "to_dict_",
+        "total",
+    )
 
 
 @_h_dc.dataclass(frozen=True, slots=True, kw_only=True, init=False)
-class Order(_h_Event):
+class Order(_h_slots_Order):
     """An order placed in the shop."""
 
     SCHEMA_FORMAT = "AVRO"
@@ -737,8 +791,8 @@ class Order(_h_Event):
 
     else:
 
-        def __init__(
-            self,
+        def __new__(
+            cls,
             *,
             id=_h_chk.MISSING,
             total=_h_chk.MISSING,
@@ -759,11 +813,11 @@ class Order(_h_Event):
             giftNote="",
             **_h_unknown,
         ):
-            """Check every value (EventValidationError naming the field), then set the slots."""
+            """Check every value (EventValidationError naming the field), then build the event."""
             if _h_unknown:
                 raise _h_chk.unknown_arguments("Order", _h_unknown, _h_args_Order)
-            _h_init_Order(
-                self,
+            return _h_make_Order(
+                cls,
                 id,
                 total,
                 status,
@@ -784,8 +838,8 @@ class Order(_h_Event):
             )
 
     @staticmethod
-    def _h_init(
-        _h_self: Order,
+    def _h_make(
+        _h_cls: _h_Any,
         _h_a0: _h_Any,
         _h_a1: _h_Any,
         _h_a2: _h_Any,
@@ -803,9 +857,12 @@ class Order(_h_Event):
         _h_a14: _h_Any,
         _h_a15: _h_Any,
         _h_a16: _h_Any,
-    ) -> None:
-        """Check the values, reduce them to what the wire keeps, set the slots.
+    ) -> _h_Any:
+        """Check the values, reduce them to what the wire keeps, build an instance of ``_h_cls``.
 
+        The slots are filled on an instance of the slots class, which stores them directly
+        (frozen, a store goes through the slot's setter: 0.03 µs against 0.005 µs), and the
+        instance then becomes ``_h_cls``, whose ``__setattr__`` refuses every later assignment.
         Arguments are positional and ``_h_`` named, so no field name can shadow a name used here.
         """
         if not isinstance(_h_a0, _h_uuid.UUID):
@@ -874,24 +931,29 @@ class Order(_h_Event):
             )
         if type(_h_a16) is not str:
             raise _h_chk.invalid("Order", "giftNote", "string (str)", _h_a16)
-        _h_s = _h_set_Order
-        _h_s[0](_h_self, _h_a0)
-        _h_s[1](_h_self, _h_a1)
-        _h_s[2](_h_self, _h_a2)
-        _h_s[3](_h_self, _h_a3)
-        _h_s[4](_h_self, _h_a4)
-        _h_s[5](_h_self, _h_a5)
-        _h_s[6](_h_self, _h_a6)
-        _h_s[7](_h_self, _h_a7)
-        _h_s[8](_h_self, _h_a8)
-        _h_s[9](_h_self, _h_a9)
-        _h_s[10](_h_self, _h_a10)
-        _h_s[11](_h_self, _h_a11)
-        _h_s[12](_h_self, _h_a12)
-        _h_s[13](_h_self, _h_a13)
-        _h_s[14](_h_self, _h_a14)
-        _h_s[15](_h_self, _h_a15)
-        _h_s[16](_h_self, _h_a16)
+        _h_o: _h_Any = _h_slots_Order.__new__(_h_slots_Order)
+        _h_o.id = _h_a0
+        _h_o.total = _h_a1
+        _h_o.status = _h_a2
+        _h_o.lines = _h_a3
+        _h_o.class_ = _h_a4
+        _h_o.from_ = _h_a5
+        _h_o.encode_ = _h_a6
+        _h_o.to_dict_ = _h_a7
+        _h_o.ref = _h_a8
+        _h_o.payment = _h_a9
+        _h_o.tags = _h_a10
+        _h_o.scores = _h_a11
+        _h_o.gift = _h_a12
+        _h_o.checksum = _h_a13
+        _h_o.priority = _h_a14
+        _h_o.Category = _h_a15
+        _h_o.giftNote = _h_a16
+        _h_o.__class__ = _h_cls
+        return _h_o
+
+    def __reduce__(self) -> tuple[_h_Any, ...]:
+        return (type(self).decode, (self.encode(),))
 
     def _h_enc(self, out: bytearray) -> None:
         _h_bin.write_string(out, str(self.id))
@@ -1225,9 +1287,8 @@ class Order(_h_Event):
             pos = _h_len
         else:
             _h_f16, pos = _h_bin.read_string(data, pos)
-        obj = cls.__new__(cls)
-        _h_init_Order(
-            obj,
+        obj: _h_Self = _h_make_Order(
+            cls,
             _h_f0,
             _h_f1,
             _h_f2,
@@ -1300,9 +1361,8 @@ class Order(_h_Event):
             # One pass without a guard per field; a failure is retried field by field below,
             # so its error names the field.
             try:
-                obj = cls.__new__(cls)
-                _h_init_Order(
-                    obj,
+                obj: _h_Self = _h_make_Order(
+                    cls,
                     mapping["id"],
                     (
                         mapping["total"]
@@ -1544,14 +1604,30 @@ _h_args_Order: tuple[str, ...] = (
     "Category",
     "giftNote",
 )
-#: Order's slot setters, which its frozen ``__setattr__`` does not intercept.
-_h_set_Order = _h_chk.slot_setters(Order, _h_args_Order)
 #: The constructor's body, bound once: a global is found faster than a class attribute.
-_h_init_Order = Order._h_init
+_h_make_Order = Order._h_make
+
+
+class _h_slots_Timing(_h_Event):
+    """Timing's slots without its frozen ``__setattr__``: where the constructor fills them."""
+
+    __slots__ = (
+        "at_micros",
+        "at_millis",
+        "day",
+        "fixed_price",
+        "local_micros",
+        "local_millis",
+        "maybe_at",
+        "price",
+        "trace",
+        "ts_micros",
+        "ts_millis",
+    )
 
 
 @_h_dc.dataclass(frozen=True, slots=True, kw_only=True, init=False)
-class Timing(_h_Event):
+class Timing(_h_slots_Timing):
     """Every logical type herald maps."""
 
     SCHEMA_FORMAT = "AVRO"
@@ -1608,8 +1684,8 @@ class Timing(_h_Event):
 
     else:
 
-        def __init__(
-            self,
+        def __new__(
+            cls,
             *,
             price=_h_chk.MISSING,
             fixed_price=_h_chk.MISSING,
@@ -1624,11 +1700,11 @@ class Timing(_h_Event):
             maybe_at=None,
             **_h_unknown,
         ):
-            """Check every value (EventValidationError naming the field), then set the slots."""
+            """Check every value (EventValidationError naming the field), then build the event."""
             if _h_unknown:
                 raise _h_chk.unknown_arguments("Timing", _h_unknown, _h_args_Timing)
-            _h_init_Timing(
-                self,
+            return _h_make_Timing(
+                cls,
                 price,
                 fixed_price,
                 day,
@@ -1643,8 +1719,8 @@ class Timing(_h_Event):
             )
 
     @staticmethod
-    def _h_init(
-        _h_self: Timing,
+    def _h_make(
+        _h_cls: _h_Any,
         _h_a0: _h_Any,
         _h_a1: _h_Any,
         _h_a2: _h_Any,
@@ -1656,9 +1732,12 @@ class Timing(_h_Event):
         _h_a8: _h_Any,
         _h_a9: _h_Any,
         _h_a10: _h_Any,
-    ) -> None:
-        """Check the values, reduce them to what the wire keeps, set the slots.
+    ) -> _h_Any:
+        """Check the values, reduce them to what the wire keeps, build an instance of ``_h_cls``.
 
+        The slots are filled on an instance of the slots class, which stores them directly
+        (frozen, a store goes through the slot's setter: 0.03 µs against 0.005 µs), and the
+        instance then becomes ``_h_cls``, whose ``__setattr__`` refuses every later assignment.
         Arguments are positional and ``_h_`` named, so no field name can shadow a name used here.
         """
         if not (isinstance(_h_a0, _h_decimal.Decimal) and _h_log.decimal_fits(_h_a0, 9, 3)):
@@ -1711,18 +1790,23 @@ class Timing(_h_Event):
                 "null (None) | timezone-aware datetime.datetime [timestamp-micros]",
                 _h_a10,
             )
-        _h_s = _h_set_Timing
-        _h_s[0](_h_self, _h_a0)
-        _h_s[1](_h_self, _h_a1)
-        _h_s[2](_h_self, _h_a2)
-        _h_s[3](_h_self, _h_a3)
-        _h_s[4](_h_self, _h_a4)
-        _h_s[5](_h_self, _h_a5)
-        _h_s[6](_h_self, _h_a6)
-        _h_s[7](_h_self, _h_a7)
-        _h_s[8](_h_self, _h_a8)
-        _h_s[9](_h_self, _h_a9)
-        _h_s[10](_h_self, _h_a10)
+        _h_o: _h_Any = _h_slots_Timing.__new__(_h_slots_Timing)
+        _h_o.price = _h_a0
+        _h_o.fixed_price = _h_a1
+        _h_o.day = _h_a2
+        _h_o.at_millis = _h_a3
+        _h_o.at_micros = _h_a4
+        _h_o.ts_millis = _h_a5
+        _h_o.ts_micros = _h_a6
+        _h_o.local_millis = _h_a7
+        _h_o.local_micros = _h_a8
+        _h_o.trace = _h_a9
+        _h_o.maybe_at = _h_a10
+        _h_o.__class__ = _h_cls
+        return _h_o
+
+    def __reduce__(self) -> tuple[_h_Any, ...]:
+        return (type(self).decode, (self.encode(),))
 
     def _h_enc(self, out: bytearray) -> None:
         _h_bin.write_bytes(out, _h_log.decimal_bytes(self.price, 3))
@@ -1833,9 +1917,8 @@ class Timing(_h_Event):
             _h_f10 = _h_log.to_timestamp_micros(_h_r65)
         else:
             raise ValueError(f"union index {_h_u64} is out of range")
-        obj = cls.__new__(cls)
-        _h_init_Timing(
-            obj,
+        obj: _h_Self = _h_make_Timing(
+            cls,
             _h_f0,
             _h_f1,
             _h_f2,
@@ -1884,9 +1967,8 @@ class Timing(_h_Event):
             # One pass without a guard per field; a failure is retried field by field below,
             # so its error names the field.
             try:
-                obj = cls.__new__(cls)
-                _h_init_Timing(
-                    obj,
+                obj: _h_Self = _h_make_Timing(
+                    cls,
                     mapping["price"],
                     mapping["fixed_price"],
                     mapping.get("day", _h_chk.MISSING),
@@ -1990,14 +2072,18 @@ _h_args_Timing: tuple[str, ...] = (
     "trace",
     "maybe_at",
 )
-#: Timing's slot setters, which its frozen ``__setattr__`` does not intercept.
-_h_set_Timing = _h_chk.slot_setters(Timing, _h_args_Timing)
 #: The constructor's body, bound once: a global is found faster than a class attribute.
-_h_init_Timing = Timing._h_init
+_h_make_Timing = Timing._h_make
+
+
+class _h_slots_Transfer(_h_Event):
+    """Transfer's slots without its frozen ``__setattr__``: where the constructor fills them."""
+
+    __slots__ = ("iban", "raw")
 
 
 @_h_dc.dataclass(frozen=True, slots=True, kw_only=True, init=False)
-class Transfer(_h_Event):
+class Transfer(_h_slots_Transfer):
     """Avro record com.example.shop.Transfer."""
 
     SCHEMA_FORMAT = "AVRO"
@@ -2023,39 +2109,47 @@ class Transfer(_h_Event):
 
     else:
 
-        def __init__(
-            self,
+        def __new__(
+            cls,
             *,
             iban=_h_chk.MISSING,
             raw=b"\x00\xff",
             **_h_unknown,
         ):
-            """Check every value (EventValidationError naming the field), then set the slots."""
+            """Check every value (EventValidationError naming the field), then build the event."""
             if _h_unknown:
                 raise _h_chk.unknown_arguments("Transfer", _h_unknown, _h_args_Transfer)
-            _h_init_Transfer(
-                self,
+            return _h_make_Transfer(
+                cls,
                 iban,
                 raw,
             )
 
     @staticmethod
-    def _h_init(
-        _h_self: Transfer,
+    def _h_make(
+        _h_cls: _h_Any,
         _h_a0: _h_Any,
         _h_a1: _h_Any,
-    ) -> None:
-        """Check the values, reduce them to what the wire keeps, set the slots.
+    ) -> _h_Any:
+        """Check the values, reduce them to what the wire keeps, build an instance of ``_h_cls``.
 
+        The slots are filled on an instance of the slots class, which stores them directly
+        (frozen, a store goes through the slot's setter: 0.03 µs against 0.005 µs), and the
+        instance then becomes ``_h_cls``, whose ``__setattr__`` refuses every later assignment.
         Arguments are positional and ``_h_`` named, so no field name can shadow a name used here.
         """
         if type(_h_a0) is not str:
             raise _h_chk.invalid("Transfer", "iban", "string (str)", _h_a0)
         if type(_h_a1) is not bytes:
             raise _h_chk.invalid("Transfer", "raw", "bytes (bytes)", _h_a1)
-        _h_s = _h_set_Transfer
-        _h_s[0](_h_self, _h_a0)
-        _h_s[1](_h_self, _h_a1)
+        _h_o: _h_Any = _h_slots_Transfer.__new__(_h_slots_Transfer)
+        _h_o.iban = _h_a0
+        _h_o.raw = _h_a1
+        _h_o.__class__ = _h_cls
+        return _h_o
+
+    def __reduce__(self) -> tuple[_h_Any, ...]:
+        return (type(self).decode, (self.encode(),))
 
     def _h_enc(self, out: bytearray) -> None:
         _h_b = self.iban.encode()
@@ -2087,9 +2181,8 @@ class Transfer(_h_Event):
         else:
             _h_f0, pos = _h_bin.read_string(data, pos)
         _h_f1, pos = _h_bin.read_bytes(data, pos)
-        obj = cls.__new__(cls)
-        _h_init_Transfer(
-            obj,
+        obj: _h_Self = _h_make_Transfer(
+            cls,
             _h_f0,
             _h_f1,
         )
@@ -2120,9 +2213,8 @@ class Transfer(_h_Event):
             # One pass without a guard per field; a failure is retried field by field below,
             # so its error names the field.
             try:
-                obj = cls.__new__(cls)
-                _h_init_Transfer(
-                    obj,
+                obj: _h_Self = _h_make_Transfer(
+                    cls,
                     mapping["iban"],
                     mapping.get("raw", b"\x00\xff"),
                 )
@@ -2152,10 +2244,8 @@ class Transfer(_h_Event):
 _h_wire_Transfer: frozenset[str] = frozenset(("iban", "raw"))
 #: Keyword arguments of Transfer, in field order.
 _h_args_Transfer: tuple[str, ...] = ("iban", "raw")
-#: Transfer's slot setters, which its frozen ``__setattr__`` does not intercept.
-_h_set_Transfer = _h_chk.slot_setters(Transfer, _h_args_Transfer)
 #: The constructor's body, bound once: a global is found faster than a class attribute.
-_h_init_Transfer = Transfer._h_init
+_h_make_Transfer = Transfer._h_make
 
 
 if _h_typing.TYPE_CHECKING:
