@@ -79,3 +79,16 @@ def test_output_is_already_formatted(golden_dir: Path) -> None:
         "ruff", "format", "--isolated", "--line-length", "100", "--check", PACKAGE, cwd=golden_dir
     )
     assert done.returncode == 0, done.stdout
+
+
+def test_slots_are_listed_in_the_order_ruff_wants(tmp_path: Path) -> None:
+    """RUF023 sorts ``__slots__`` naturally (digit runs as numbers); generated classes follow it."""
+    from codegen.generate.render import natural_order
+
+    names = sorted(
+        ["b10", "a", "a10", "Z_Z", "_x", "B", "a2", "x1y10", "b2c", "x1y2"], key=natural_order
+    )
+    source = tmp_path / "slots.py"
+    source.write_text(f"class A:\n    __slots__ = {tuple(names)!r}\n")
+    done = _run("ruff", "check", "--isolated", "--select", "RUF023", str(source), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout
