@@ -240,7 +240,7 @@ class DeliveryBatch(Future[BatchReport]):
     (value, key), and its event is rebuilt from those bytes with the class's ``decode``: the
     constructor already reduced every value to what the wire keeps, so the rebuilt event equals
     the one published. Events whose bytes went through a data contract (rules may transform
-    them) are the exception: for those the caller's list is kept (:attr:`events`).
+    them) are the exception: those events are kept (:attr:`kept`) to be reported as they are.
 
     Completion is counted without a lock: each delivery takes a ticket from an
     ``itertools.count`` (one atomic C call) and so does :meth:`seal`, called once when the
@@ -248,17 +248,19 @@ class DeliveryBatch(Future[BatchReport]):
     the ``queued + 1`` — and settles the batch, whichever thread it runs on.
     """
 
-    def __init__(self, total: int, tally: Tally) -> None:
+    def __init__(self, tally: Tally) -> None:
         super().__init__()
-        self._total = total
+        self._total = 0
         #: Framed values and keys in queue order, to find the position of a failed delivery.
         self.values: list[bytes] = []
         self.keys: list[bytes | None] = []
         #: ``(first position, event class, wire header length)`` wherever the class changes in
         #: queue order: what rebuilds a refused event from its bytes.
         self.classes: list[tuple[int, type[Any], int]] = []
-        #: The caller's events, kept only when their bytes cannot be decoded back (contracts).
-        self.events: Sequence[Any] | None = None
+        #: Position -> event, for events whose bytes cannot be decoded back (data contracts).
+        self.kept: dict[int, Any] = {}
+        #: The event a stream had yielded when the loop stopped, if it was not queued.
+        self.drawn: list[Any] = []
         self._tickets = itertools.count()
         self._last = -1
         self._queued = 0
@@ -290,6 +292,7 @@ class DeliveryBatch(Future[BatchReport]):
         if error is not None:
             error = detached(error)
             self._local = [FailedEvent(queued + i, e, error) for i, e in enumerate(unsent)]
+        self._total = queued + len(self._local)
         self._queued = queued
         self._last = queued
         if next(self._tickets) == queued:
@@ -303,7 +306,8 @@ class DeliveryBatch(Future[BatchReport]):
         self.values = []
         self.keys = []
         self.classes = []
-        self.events = None
+        self.kept = {}
+        self.drawn = []
         self._local = []
         if failures:
             self.set_exception(BatchDeliveryError(report, self._total))
@@ -332,8 +336,8 @@ class DeliveryBatch(Future[BatchReport]):
         """The event queued at ``index``: the caller's when kept, else rebuilt from its bytes."""
         if index < 0:
             return None
-        if self.events is not None:
-            return self.events[index]
+        if index in self.kept:
+            return self.kept[index]
         run = bisect.bisect_right(self.classes, index, key=_first) - 1
         if run < 0 or value is None:
             return None

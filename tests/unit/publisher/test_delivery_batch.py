@@ -26,7 +26,7 @@ def queue(batch: DeliveryBatch, values: list[bytes], keys: list[bytes | None]) -
 
 def test_resolves_after_the_last_delivery_and_the_seal_in_either_order() -> None:
     tally = Tally()
-    early = DeliveryBatch(2, tally)
+    early = DeliveryBatch(tally)
     queue(early, [b"a", b"b"], [None, None])
     early.on_delivery(None, sent(b"a"))
     early.on_delivery(None, sent(b"b"))
@@ -34,7 +34,7 @@ def test_resolves_after_the_last_delivery_and_the_seal_in_either_order() -> None
     early.seal(2)
     assert early.result(0) == BatchReport(2, ())
 
-    late = DeliveryBatch(2, tally)
+    late = DeliveryBatch(tally)
     queue(late, [b"a", b"b"], [None, None])
     late.seal(2)
     late.on_delivery(None, sent(b"a"))
@@ -45,7 +45,7 @@ def test_resolves_after_the_last_delivery_and_the_seal_in_either_order() -> None
 
 
 def test_an_empty_batch_is_settled_by_its_seal() -> None:
-    batch = DeliveryBatch(0, Tally())
+    batch = DeliveryBatch(Tally())
     batch.seal(0)
     assert batch.result(0) == BatchReport(0, ())
 
@@ -71,7 +71,7 @@ def test_refused_deliveries_are_traced_to_their_events_even_with_duplicates() ->
     values = [b"#first", b"#dup", b"#dup", b"#other"]
     keys: list[bytes | None] = [b"k0", b"k", b"k", None]
     tally = Tally()
-    batch = DeliveryBatch(4, tally)
+    batch = DeliveryBatch(tally)
     batch.classes.append((0, Text, 1))
     queue(batch, values, keys)
     timed_out = KafkaError(KafkaError._MSG_TIMED_OUT)
@@ -103,7 +103,7 @@ class Number(Text):
 
 
 def test_a_refused_event_is_rebuilt_with_the_class_queued_at_its_position() -> None:
-    batch = DeliveryBatch(4, Tally())
+    batch = DeliveryBatch(Tally())
     batch.classes += [(0, Text, 1), (2, Number, 2)]
     queue(batch, [b"#a", b"#b", b"##1", b"##2"], [None] * 4)
     refused = KafkaError(KafkaError._MSG_TIMED_OUT)
@@ -122,19 +122,19 @@ def test_a_refused_event_is_rebuilt_with_the_class_queued_at_its_position() -> N
 def test_events_kept_by_the_batch_are_reported_as_they_are() -> None:
     """A contract's rules may transform the bytes: those batches keep the caller's events."""
     events = [object(), object()]
-    batch = DeliveryBatch(2, Tally())
-    batch.events = events
+    batch = DeliveryBatch(Tally())
+    batch.kept.update(enumerate(events))
     queue(batch, [b"x", b"y"], [None, None])
     batch.on_delivery(None, sent(b"x"))
     batch.on_delivery(KafkaError(KafkaError._MSG_TIMED_OUT), sent(b"y"))
     batch.seal(2)
     assert [(f.position, f.event) for f in batch.report(0).failures] == [(1, events[1])]
-    assert batch.events is None
+    assert batch.kept == {}
 
 
 def test_events_never_queued_carry_the_error_that_stopped_the_loop() -> None:
     events = ["sent", "refused", "after"]
-    batch = DeliveryBatch(3, Tally())
+    batch = DeliveryBatch(Tally())
     queue(batch, [b"sent"], [None])
     stop = PublisherError("queue full")
     batch.seal(1, stop, events[1:])
@@ -150,7 +150,7 @@ def test_events_never_queued_carry_the_error_that_stopped_the_loop() -> None:
 
 def test_concurrent_deliveries_settle_the_batch_exactly_once() -> None:
     count = 20_000
-    batch = DeliveryBatch(count, Tally())
+    batch = DeliveryBatch(Tally())
     queue(batch, [b"x"] * count, [None] * count)
     settled: list[object] = []
     batch.add_done_callback(settled.append)
@@ -173,7 +173,7 @@ def test_concurrent_deliveries_settle_the_batch_exactly_once() -> None:
 
 
 def test_asyncio_can_await_a_batch() -> None:
-    batch = DeliveryBatch(1, Tally())
+    batch = DeliveryBatch(Tally())
     queue(batch, [b"a"], [None])
     batch.seal(1)
 

@@ -75,7 +75,7 @@ def test_the_twin_keeps_class_message_and_attributes_but_no_back_references() ->
 
 def test_a_sealed_batch_reports_unsent_events_with_a_detached_error() -> None:
     bad_input.tried(KIND)
-    batch = DeliveryBatch(2, Tally())
+    batch = DeliveryBatch(Tally())
     try:
         raise BufferFull("queue full")
     except BufferFull as exc:

@@ -285,3 +285,66 @@ def test_oversized_event_in_a_batch_fails_it_and_the_rest_and_keeps_earlier_ones
     ]
     with pytest.raises(BatchDeliveryError, match="2 of 3 events"):
         info.value.batch.result(0)
+
+
+def test_a_generator_is_drawn_one_event_at_a_time_and_each_is_freed_once_queued(
+    pub: Publisher, order_cls: type[AvroTestEvent]
+) -> None:
+    referable = type("Referable", (order_cls,), {"__slots__": ("__weakref__",)})
+    alive_before: list[bool] = []
+    previous: list[weakref.ref[Any]] = []
+
+    def build() -> Iterator[Any]:
+        for i in range(50):
+            alive_before.append(any(ref() is not None for ref in previous[:-1]))
+            event = referable(order_id=str(i), amount=i, note="")
+            previous.append(weakref.ref(event))
+            yield event
+            del event
+
+    batch = pub.publish_many(build(), keys=(str(i).encode() for i in range(50)))
+    assert batch.result(10) == BatchReport(50, ())
+    # When each event was built, every event but the last one drawn was already gone (the loop
+    # still names that one until it draws the next).
+    assert alive_before == [False] * 50
+
+
+def test_a_stream_stopped_early_reports_the_event_drawn_and_stays_where_it_stopped(
+    pub: Publisher, order_cls: type[AvroTestEvent]
+) -> None:
+    notes = ["", "", "y" * 5000, "", ""]
+    stream = (order_cls(order_id=str(i), amount=i, note=note) for i, note in enumerate(notes))
+    with pytest.raises(MessageTooLarge) as info:
+        pub.publish_many(stream)
+    report = info.value.batch.report(10)
+    assert report.delivered == 2
+    assert [(f.position, f.event.values["order_id"]) for f in report.failures] == [(2, "2")]
+    assert next(stream).values["order_id"] == "3"
+
+
+@pytest.mark.parametrize(
+    ("keys", "message", "outcome"),
+    [
+        ([b"a", b"b"], "more than 2 events for 2 keys", (2, [2])),
+        ([b"a", b"b", b"c", b"d"], "only 3 of 4 events for 4 keys", (3, [])),
+    ],
+)
+def test_a_stream_whose_key_count_differs_is_refused_once_found(
+    pub: Publisher,
+    order_cls: type[AvroTestEvent],
+    keys: list[bytes],
+    message: str,
+    outcome: tuple[int, list[int]],
+) -> None:
+    stream = (order_cls(order_id=str(i), amount=i, note="") for i in range(3))
+    with pytest.raises(PublisherError, match=message) as info:
+        pub.publish_many(stream, keys=keys)
+    report = info.value.batch.report(10)
+    assert (report.delivered, [f.position for f in report.failures]) == outcome
+
+
+def test_a_tuple_and_a_set_are_read_whole(pub: Publisher, order_cls: type[AvroTestEvent]) -> None:
+    events = tuple(order_cls(order_id=str(i), amount=i, note="") for i in range(3))
+    assert pub.publish_many(events).result(10) == BatchReport(3, ())
+    with pytest.raises(PublisherError, match="1 keys for 3 events"):
+        pub.publish_many(set(events), keys=[b"a"])
