@@ -23,6 +23,7 @@ its headers. :func:`extract` gives that context to code that processes the recor
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -188,21 +189,21 @@ class PublishTracing:
         status, error_code = self._status, self._error_code
 
         def traced(events: Any, *, keys: Any = None, topic: str | None = None) -> Any:
-            listed = events if isinstance(events, list) else list(events)
-            destination = topic or (default_topic(type(listed[0])) if listed else None) or ""
-            span = start(
-                f"send {destination}",
-                kind=kind,
-                attributes={
-                    SYSTEM: "kafka",
-                    DESTINATION: destination,
-                    OPERATION_TYPE: "send",
-                    OPERATION_NAME: "send",
-                    BATCH_COUNT: len(listed),
-                },
-            )
+            stream = iter(events)
+            attributes: dict[str, Any] = {SYSTEM: "kafka", OPERATION_TYPE: "send"}
+            attributes[OPERATION_NAME] = "send"
+            if stream is events:  # drawn as it goes: peek at the first, count when it settles
+                first = next(stream, None)
+                given: Any = stream if first is None else itertools.chain((first,), stream)
+            else:
+                given = events if isinstance(events, list | tuple) else list(stream)
+                first = given[0] if given else None
+                attributes[BATCH_COUNT] = len(given)
+            destination = topic or (default_topic(type(first)) if first is not None else None)
+            attributes[DESTINATION] = destination or ""
+            span = start(f"send {destination or ''}", kind=kind, attributes=attributes)
             try:
-                batch = publish_many(listed, keys=keys, topic=topic)
+                batch = publish_many(given, keys=keys, topic=topic)
             except BaseException as exc:
                 span.record_exception(exc)
                 span.set_status(status(error_code, f"{type(exc).__name__}: {exc}"))
@@ -212,6 +213,8 @@ class PublishTracing:
 
             def settled(done: Any) -> None:
                 report = done.report(0)
+                if BATCH_COUNT not in attributes:
+                    span.set_attribute(BATCH_COUNT, report.delivered + len(report.failures))
                 if report.failures:
                     span.set_status(
                         status(error_code, f"{len(report.failures)} event(s) not delivered")

@@ -173,6 +173,21 @@ def test_publish_many_gets_one_span_for_the_batch(
     assert span.status.status_code is StatusCode.UNSET
 
 
+def test_a_streamed_batch_is_counted_when_it_settles(
+    cluster: MockKafka,
+    order_cls: type[AvroTestEvent],
+    provider: TracerProvider,
+    exporter: InMemorySpanExporter,
+) -> None:
+    events = (order_cls(order_id=str(i), amount=i, note="") for i in range(20))
+    with _publisher(cluster, order_cls, provider) as pub:
+        assert pub.publish_many(events).result(10).delivered == 20
+        assert next(events, None) is None
+    [span] = exporter.get_finished_spans()
+    assert span.name == "send traced"
+    assert (span.attributes or {})["messaging.batch.message_count"] == 20
+
+
 def test_without_a_provider_or_with_tracing_off_publish_is_the_plain_method(
     cluster: MockKafka, order_cls: type[AvroTestEvent]
 ) -> None:
