@@ -183,3 +183,20 @@ def test_asyncio_can_await_a_batch() -> None:
         return await asyncio.wrap_future(batch)
 
     assert asyncio.run(main()) == BatchReport(1, ())
+
+
+class Unreadable(Text):
+    """A class whose decode() fails."""
+
+    @classmethod
+    def decode(cls, data: bytes) -> Text:
+        raise ValueError(data)
+
+
+def test_an_event_that_cannot_be_rebuilt_is_reported_by_position_alone() -> None:
+    batch = DeliveryBatch(Tally())
+    batch.classes.append((0, Unreadable, 1))
+    queue(batch, [b"#a"], [None])
+    batch.on_delivery(KafkaError(KafkaError._MSG_TIMED_OUT), sent(b"#a"))
+    batch.seal(1)
+    assert [(f.position, f.event) for f in batch.report(0).failures] == [(0, None)]
