@@ -344,7 +344,7 @@ class DeliveryBatch(Future[BatchReport]):
         _, cls, header = self.classes[run]
         try:
             return cls.decode(value[header:])
-        except Exception:  # noqa: BLE001 - settling runs in a delivery callback: never raise there
+        except Exception:  # settling runs in a delivery callback, which must never raise
             return None  # a class whose decode() cannot read its own encode(): position only
 
     def report(self, timeout: float | None = None) -> BatchReport:
