@@ -10,7 +10,9 @@ Paths (names as in ``results/latest.json``). The end-to-end paths build every ev
 clock, from field values prepared before it, as a service builds what it publishes:
 
 - ``herald_avro_e2e`` / ``herald_avro_batch_e2e``: the keyword constructors (``OrderPlaced`` and
-  its ``LineItem`` records) + ``publish`` / ``publish_many``;
+  its ``LineItem`` records) + ``publish`` / ``publish_many`` of a list per chunk;
+- ``herald_avro_stream_e2e``: the same constructors as a generator handed to ``publish_many``,
+  so each event is built as it is queued and no chunk of built events is alive at once;
 - ``herald_avro_from_dict_e2e``: ``OrderPlaced.from_dict`` of the wire-named dict + ``publish``;
 - ``confluent_avro_e2e``: the dict built from the same values + ``AvroSerializer`` + ``produce``;
 - ``herald_protobuf_e2e``: ``PaymentAuthorized(...)`` with its ``Money`` + ``publish``;
@@ -71,6 +73,7 @@ DESCRIPTIONS: dict[str, str] = {
     "raw": "(a) pre-serialized bytes, Producer.produce",
     "herald_avro_e2e": "e2e: herald keyword constructors + Publisher.publish, Avro",
     "herald_avro_batch_e2e": "e2e: herald keyword constructors + Publisher.publish_many, Avro",
+    "herald_avro_stream_e2e": "e2e: a generator of the same constructors + publish_many, Avro",
     "herald_avro_from_dict_e2e": "e2e: herald from_dict of the wire-named dict + publish, Avro",
     "confluent_avro_e2e": "e2e: build the dict + AvroSerializer + Producer.produce",
     "herald_protobuf_e2e": "e2e: herald keyword constructor + Publisher.publish, Protobuf",
@@ -95,6 +98,7 @@ BASELINES: dict[str, str] = {
     "raw": "confluent_avro",
     "herald_avro_e2e": "confluent_avro_e2e",
     "herald_avro_batch_e2e": "confluent_avro_e2e",
+    "herald_avro_stream_e2e": "confluent_avro_e2e",
     "herald_avro_from_dict_e2e": "confluent_avro_e2e",
     "confluent_avro_e2e": "confluent_avro_e2e",
     "herald_protobuf_e2e": "confluent_protobuf_e2e",
@@ -644,34 +648,44 @@ def herald_avro_e2e_path(bench: Bench) -> Measured:
     return _timed_herald(bench, pub, len(pairs), _avro_size(bench), body)
 
 
-def herald_avro_batch_e2e_path(bench: Bench) -> Measured:
-    """A chunk of BATCH events from their keyword constructors, then one publish_many."""
-    pub, order, topic = _herald_e2e_publisher(bench, "herald_avro_batch_e2e", workload.ORDER_NAME)
-    item, currency = workload.order_parts(order)
-    values = repeat(workload.order_values(bench.orders, currency), bench.events)
-    keys = repeat(bench.order_keys, bench.events)
-    chunks = [(values[i : i + BATCH], keys[i : i + BATCH]) for i in range(0, len(values), BATCH)]
+def _batch_e2e_path(name: str, *, stream: bool) -> Callable[[Bench], Measured]:
+    """A chunk of BATCH events from their keyword constructors, then one publish_many.
 
-    def body() -> None:
-        publish_many = pub.publish_many
-        for chunk, chunk_keys in chunks:
-            events = [
-                order(
-                    order_id=oid,
-                    customer_id=cid,
-                    sequence=seq,
-                    placed_at=at,
-                    total_amount=total,
-                    currency=cur,
-                    coupon_code=coupon,
-                    items=[item(sku=sku, quantity=qty, unit_price=p) for sku, qty, p in lines],
-                    attributes=attrs,
+    ``stream=False`` builds each chunk as a list first; ``stream=True`` hands publish_many a
+    generator of the same constructors, so each event is built as it is queued.
+    """
+
+    def path(bench: Bench) -> Measured:
+        pub, order, topic = _herald_e2e_publisher(bench, name, workload.ORDER_NAME)
+        item, currency = workload.order_parts(order)
+        values = repeat(workload.order_values(bench.orders, currency), bench.events)
+        keys = repeat(bench.order_keys, bench.events)
+        chunks = [
+            (values[i : i + BATCH], keys[i : i + BATCH]) for i in range(0, len(values), BATCH)
+        ]
+
+        def body() -> None:
+            publish_many = pub.publish_many
+            for chunk, chunk_keys in chunks:
+                events = (
+                    order(
+                        order_id=oid,
+                        customer_id=cid,
+                        sequence=seq,
+                        placed_at=at,
+                        total_amount=total,
+                        currency=cur,
+                        coupon_code=coupon,
+                        items=[item(sku=sku, quantity=qty, unit_price=p) for sku, qty, p in lines],
+                        attributes=attrs,
+                    )
+                    for oid, cid, seq, at, total, cur, coupon, lines, attrs in chunk
                 )
-                for oid, cid, seq, at, total, cur, coupon, lines, attrs in chunk
-            ]
-            publish_many(events, keys=chunk_keys, topic=topic)
+                publish_many(events if stream else list(events), keys=chunk_keys, topic=topic)
 
-    return _timed_herald(bench, pub, len(values), _avro_size(bench), body)
+        return _timed_herald(bench, pub, len(values), _avro_size(bench), body)
+
+    return path
 
 
 def herald_avro_from_dict_e2e_path(bench: Bench) -> Measured:
@@ -845,7 +859,8 @@ def _tracing_path(mode: str) -> Callable[[Bench], Measured]:
 BUILDERS: dict[str, Callable[[Bench], Measured]] = {
     "raw": raw_path,
     "herald_avro_e2e": herald_avro_e2e_path,
-    "herald_avro_batch_e2e": herald_avro_batch_e2e_path,
+    "herald_avro_batch_e2e": _batch_e2e_path("herald_avro_batch_e2e", stream=False),
+    "herald_avro_stream_e2e": _batch_e2e_path("herald_avro_stream_e2e", stream=True),
     "herald_avro_from_dict_e2e": herald_avro_from_dict_e2e_path,
     "confluent_avro_e2e": confluent_avro_e2e_path,
     "herald_protobuf_e2e": herald_protobuf_e2e_path,
