@@ -14,6 +14,8 @@ class PublisherError(Exception):
     #: Set by ``Publisher.publish_many`` when it raises: the call's ``DeliveryBatch``. Events
     #: queued before the error resolve on delivery; the others are failures with this error.
     batch: Any = None
+    #: The librdkafka ``KafkaError`` behind this error, when there is one.
+    kafka_error: Any = None
 
 
 class EventValidationError(PublisherError, ValueError):

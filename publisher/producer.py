@@ -632,7 +632,9 @@ class Publisher:
                 return transactions.fatal_error(self._fatal or err)
             if err.code() == KafkaError.MSG_SIZE_TOO_LARGE:
                 return MessageTooLarge(topic, -1, self._message_max, "message.max.bytes")
-        return PublisherError(f"could not queue an event for topic {topic!r}: {exc}")
+        error = PublisherError(f"could not queue an event for topic {topic!r}: {exc}")
+        error.kafka_error = err if isinstance(err, KafkaError) else None
+        return error
 
     def _wait_and_retry(
         self,

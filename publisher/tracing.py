@@ -74,6 +74,13 @@ def _tracer(setting: TracingSetting, name: str) -> Any:
     return provider.get_tracer(name, __version__)
 
 
+def error_type(exc: BaseException) -> str:
+    """``error.type`` of a failed send: librdkafka's error name if there is one, else the class."""
+    kafka_error = getattr(exc, "kafka_error", None)
+    name = kafka_error.name() if kafka_error is not None else None
+    return name or type(exc).__name__
+
+
 def _headers_with(headers: Any, carrier: dict[str, str]) -> list[tuple[str, str | bytes | None]]:
     pairs = list(headers.items()) if isinstance(headers, dict) else list(headers or ())
     pairs.extend(carrier.items())
@@ -157,7 +164,7 @@ class PublishTracing:
             except BaseException as exc:
                 span.record_exception(exc)
                 span.set_status(error(f"{type(exc).__name__}: {exc}"))
-                span.set_attribute(ERROR_TYPE, type(exc).__name__)
+                span.set_attribute(ERROR_TYPE, error_type(exc))
                 span.end()
                 raise
             if schema is None:  # the first event of a route: its id was resolved just now
@@ -173,9 +180,7 @@ class PublishTracing:
                 else:
                     span.record_exception(failure)
                     span.set_status(error(str(failure)))
-                    kafka_error = getattr(failure, "kafka_error", None)
-                    name = kafka_error.name() if kafka_error is not None else None
-                    span.set_attribute(ERROR_TYPE, name or type(failure).__name__)
+                    span.set_attribute(ERROR_TYPE, error_type(failure))
                 span.end()
 
             future.add_done_callback(delivered)

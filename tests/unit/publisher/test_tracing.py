@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind, StatusCode
 
 from publisher.consumer import TypedConsumer
-from publisher.errors import DeliveryError, MessageTooLarge, PublisherConfigError
+from publisher.errors import MessageTooLarge, PublisherConfigError, PublisherError
 from publisher.producer import Publisher
 from publisher.testing import MockKafka
 from tests.unit.publisher.events import AvroTestEvent, avro_event
@@ -145,12 +145,14 @@ def test_failures_end_the_span_with_an_error_status(
     exporter: InMemorySpanExporter,
 ) -> None:
     with _publisher(cluster, order_cls, provider) as pub:
+        # Delivered first, so the topic's partitions are known before partition 42 is asked for.
+        pub.publish(order_cls(order_id="0", amount=1, note="")).result(30)
         with pytest.raises(MessageTooLarge):
             pub.publish(order_cls(order_id="1", amount=1, note="y" * 5000))
-        future = pub.publish(order_cls(order_id="2", amount=1, note=""), partition=42)
-        with pytest.raises(DeliveryError):
-            future.result(10)
-    too_large, unknown_partition = exporter.get_finished_spans()
+        with pytest.raises(PublisherError, match="Unknown partition"):
+            pub.publish(order_cls(order_id="2", amount=1, note=""), partition=42)
+    delivered, too_large, unknown_partition = exporter.get_finished_spans()
+    assert delivered.status.status_code is StatusCode.UNSET
     assert too_large.status.status_code is StatusCode.ERROR
     assert (too_large.attributes or {})["error.type"] == "MessageTooLarge"
     assert unknown_partition.status.status_code is StatusCode.ERROR
