@@ -160,8 +160,11 @@ def test_cluster_over_sasl_ssl_scram_with_registry_basic_auth(cluster: Any) -> N
     _round_trip(env, client, replication=3)
     # The registry really requires the credentials: without them it answers 401.
     Order = avro_event("sec-anonymous")
-    with pytest.raises(RegistryUnavailableError, match="HTTP 401"):
-        Publisher(env["KAFKA_BOOTSTRAP_SERVERS"], env["SCHEMA_REGISTRY_URL"]).preload(Order)
+    with (
+        Publisher(env["KAFKA_BOOTSTRAP_SERVERS"], env["SCHEMA_REGISTRY_URL"]) as anonymous,
+        pytest.raises(RegistryUnavailableError, match="HTTP 401"),
+    ):
+        anonymous.preload(Order)
 
 
 def _everything_printed(*texts: object) -> str:
@@ -256,8 +259,11 @@ def test_wrong_password_fails_every_pending_future_fast_and_no_secret_is_ever_sh
     seen.append(tx_refusal.value)
 
     wrong_registry = {**right, "HERALD_REGISTRY_USER_INFO": f"herald:{wrong}"}
-    with pytest.raises(RegistryUnavailableError, match="HTTP 401") as registry_refusal:
-        Publisher.from_env(wrong_registry).preload(avro_event(topic))
+    with (
+        Publisher.from_env(wrong_registry) as refused,
+        pytest.raises(RegistryUnavailableError, match="HTTP 401") as registry_refusal,
+    ):
+        refused.preload(avro_event(topic))
     seen += [registry_refusal.value, settings_from_env(wrong_registry)]
 
     captured = capfd.readouterr()
